@@ -1,0 +1,72 @@
+"""The workspace file ``goldpath.yaml``: sources, engine and model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from goldpath.contract.tables import TABLES
+from goldpath.engine.connection import DuckDBEngine, EngineConfig
+from goldpath.errors import ConfigError
+
+CONFIG_FILE = "goldpath.yaml"
+
+
+class SourceSpec(BaseModel):
+    """Where one contract table comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    format: Literal["csv", "parquet"] | None = None
+    columns: dict[str, str] = Field(default_factory=dict, description="Contract column -> column in the file.")
+
+
+class WorkspaceConfig(BaseModel):
+    """Contents of ``goldpath.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    engine: EngineConfig = Field(default_factory=DuckDBEngine)
+    model: str = "model.yaml"
+    sources: dict[str, SourceSpec]
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _paths(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: ({"path": s} if isinstance(s, str) else s) for k, s in v.items()}
+        return v
+
+    @field_validator("sources")
+    @classmethod
+    def _known(cls, v: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+        unknown = sorted(set(v) - set(TABLES))
+        if unknown:
+            raise ValueError(f"unknown source table(s) {unknown}; contract tables are {sorted(TABLES)}")
+        missing = sorted(n for n, t in TABLES.items() if t.required and n not in v)
+        if missing:
+            raise ValueError(f"required source table(s) missing: {missing}")
+        for name, spec in v.items():
+            extra = sorted(set(spec.columns) - set(TABLES[name].column_names))
+            if extra:
+                raise ValueError(f"{name}.columns maps unknown contract column(s) {extra}")
+        return v
+
+
+def load_config(root: Path) -> WorkspaceConfig:
+    """Read and validate ``goldpath.yaml`` in ``root``."""
+    path = root / CONFIG_FILE
+    if not path.exists():
+        raise ConfigError(f"{path}: not found; create a workspace with `goldpath init {root}`")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return WorkspaceConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise ConfigError(f"{path}: invalid workspace file\n" + "\n".join(lines)) from exc

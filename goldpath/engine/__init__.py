@@ -1,0 +1,1 @@
+"""Engine connections, daily facts and measure primitives, all as Ibis expressions."""

@@ -1,0 +1,197 @@
+"""Per-account raw measures for one or many as-of dates, in set-based Ibis expressions.
+
+All dates are processed in one query: the daily fact is joined to a date spine of
+``(as_of, window_start)`` pairs, so a history of snapshots costs one pass, not one run
+per date. Windows are inclusive: ``window_start = as_of - (window_days - 1)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt_
+from dataclasses import dataclass
+
+import ibis
+import ibis.selectors as s
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from goldpath.model.spec import WEEKDAYS, Model
+
+DEFAULT_SEGMENT = "default"
+
+
+@dataclass
+class EngineInputs:
+    """Validated tables the measures read (``None`` for optional tables that are absent)."""
+
+    accounts: ir.Table
+    daily_usage: ir.Table
+    process_features: ir.Table
+    process_criticality: ir.Table
+    criticality_overrides: ir.Table | None = None
+    renewals: ir.Table | None = None
+
+
+def date_spine(as_of: list[dt_.date], window_days: int, working_days: list[str]) -> pd.DataFrame:
+    """One row per as-of date with its window's first day and number of working days.
+
+    Dates are a sequence of calendar days, never timestamps plus 24 hours.
+    """
+    work = np.array([WEEKDAYS[d.weekday()] in working_days for d in _days(dt_.date(2000, 1, 3), 7)])
+    rows = []
+    for d in sorted(set(as_of)):
+        start = d - dt_.timedelta(days=window_days - 1)
+        n_work = sum(bool(work[(x.weekday())]) for x in _days(start, window_days))
+        rows.append({"as_of": d, "window_start": start, "window_days": window_days, "working_days": n_work})
+    return pd.DataFrame(rows)
+
+
+def _days(start: dt_.date, n: int) -> list[dt_.date]:
+    return [start + dt_.timedelta(days=i) for i in range(n)]
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    """``num / den`` as a float, null where the denominator is zero or null."""
+    return ibis.ifelse(den > 0, num.cast(dt.float64) / den.cast(dt.float64), ibis.null(dt.float64))
+
+
+def portfolio(accounts: ir.Table, spine: ir.Table, renewals: ir.Table | None) -> ir.Table:
+    """Accounts under contract on each as-of date: started, and not churned on or before it."""
+    base = accounts.cross_join(spine).filter(accounts.contract_start <= spine.as_of)
+    if renewals is not None:
+        churn = renewals.filter(renewals.outcome == "churned").select("account_id", churn_date=renewals.renewal_date)
+        base = base.anti_join(churn, [base.account_id == churn.account_id, churn.churn_date <= base.as_of])
+    return base
+
+
+def resolved_criticality(inputs: EngineInputs) -> ir.Table:
+    """Criticality of every process for every account: override, else segment, else ``*``.
+
+    Returns ``account_id, process, criticality`` for processes with criticality > 0.
+    """
+    acc = inputs.accounts.select("account_id", "segment")
+    crit = inputs.process_criticality
+    procs = crit.select("process").distinct()
+    ovr = inputs.criticality_overrides
+    if ovr is not None:
+        procs = ibis.union(procs, ovr.select("process"), distinct=True)
+    pairs = acc.cross_join(procs)
+    seg = crit.filter(crit.segment != "*").select("process", "segment", c_seg=crit.criticality)
+    star = crit.filter(crit.segment == "*").select("process", c_star=crit.criticality)
+    pairs = pairs.left_join(seg, ["process", "segment"]).select(~s.endswith("_right"))
+    pairs = pairs.left_join(star, "process").select(~s.endswith("_right"))
+    if ovr is not None:
+        o = ovr.select("account_id", "process", c_ovr=ovr.criticality)
+        pairs = pairs.left_join(o, ["account_id", "process"]).select(~s.endswith("_right"))
+        value = ibis.coalesce(pairs.c_ovr, pairs.c_seg, pairs.c_star, 0.0)
+    else:
+        value = ibis.coalesce(pairs.c_seg, pairs.c_star, 0.0)
+    out = pairs.select("account_id", "process", criticality=value)
+    return out.filter(out.criticality > 0)
+
+
+def key_features_table(model: Model) -> ir.Table:
+    """The model's key features as a ``(segment_key, feature)`` table."""
+    rows = [(seg, f) for seg, feats in model.params.key_features.items() for f in dict.fromkeys(feats)]
+    df = pd.DataFrame(rows, columns=["segment_key", "feature"]) if rows else pd.DataFrame(
+        {"segment_key": pd.Series([], dtype=str), "feature": pd.Series([], dtype=str)}
+    )
+    return ibis.memtable(df, schema={"segment_key": "string", "feature": "string"})
+
+
+def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model) -> ir.Table:
+    """Raw measures and their parts for every account in the portfolio on each as-of date.
+
+    Returns
+    -------
+    ibis Table
+        One row per ``(as_of, account_id)`` with the raw value of every measure in
+        :data:`goldpath.model.spec.MEASURES` (null where undefined) and the counts they are
+        made of, for explanations.
+    """
+    spine = ibis.memtable(spine_df)
+    acc = inputs.accounts
+    base = portfolio(acc.select("account_id", "segment", "seats", "contract_start"), spine, inputs.renewals)
+    base = base.select("as_of", "account_id", "segment", "seats", "window_days", "working_days")
+
+    f = inputs.daily_usage
+    fw = f.join(spine.select("as_of", "window_start"), [f.day >= spine.window_start, f.day <= spine.as_of])
+    keys = ["as_of", "account_id"]
+
+    # Users and user-days (exact distinct counts over the window, from the daily fact).
+    ud = fw.filter(fw.user_id.notnull()).select("as_of", "account_id", "user_id", "day").distinct()
+    users = ud.group_by(keys).aggregate(active_users=ud.user_id.nunique(), user_days=ud.count())
+
+    # Key features used by at least N users.
+    kf = key_features_table(model)
+    listed = list(model.params.key_features)
+    seg_key = ibis.ifelse(base.segment.isin(listed), base.segment, ibis.literal(DEFAULT_SEGMENT))
+    base = base.mutate(segment_key=seg_key)
+    fu = fw.filter(fw.user_id.notnull()).group_by(["as_of", "account_id", "feature"]).aggregate(
+        feature_users=fw.user_id.nunique()
+    )
+    adopted_f = fu.filter(fu.feature_users >= model.params.key_feature_min_users)
+    bk = base.select("as_of", "account_id", "segment_key").join(kf, "segment_key")
+    bk = bk.left_join(adopted_f, [bk.as_of == adopted_f.as_of, bk.account_id == adopted_f.account_id, bk.feature == adopted_f.feature])
+    key = bk.group_by([bk.as_of, bk.account_id]).aggregate(
+        key_features_total=bk.feature.nunique(),
+        key_features_adopted=bk.feature_users.notnull().cast("int64").sum(),
+    )
+
+    # Processes: which ran, on how many working days, by whom.
+    crit = resolved_criticality(inputs)
+    pf = inputs.process_features
+    fp = fw.join(pf, "feature").select("as_of", "account_id", "user_id", "day", "process").distinct()
+    work_idx = [WEEKDAYS.index(d) for d in model.working_days]
+    pu = fp.group_by(["as_of", "account_id", "process"]).aggregate(
+        ran_days=fp.day.nunique(),
+        ran_working_days=fp.day.nunique(where=fp.day.day_of_week.index().isin(work_idx)),
+    )
+    bp = base.select("as_of", "account_id", "working_days").join(crit, "account_id")
+    bp = bp.left_join(pu, ["as_of", "account_id", "process"]).select(~s.endswith("_right"))
+    is_critical = bp.criticality >= model.params.critical_min
+    ran = bp.ran_days.fill_null(0) > 0
+    regular = bp.criticality * bp.ran_working_days.fill_null(0).cast(dt.float64) / bp.working_days.cast(dt.float64)
+    procs = bp.group_by(keys).aggregate(
+        criticality_total=bp.criticality.sum(),
+        criticality_run=bp.criticality.sum(where=ran),
+        processes_total=bp.count(),
+        processes_run=ran.cast("int64").sum(),
+        critical_weight=bp.criticality.sum(where=is_critical),
+        critical_regular_weight=regular.sum(where=is_critical),
+        critical_processes=is_critical.cast("int64").sum(),
+    )
+    critical = crit.filter(crit.criticality >= model.params.critical_min).select("account_id", "process")
+    cu = fp.filter(fp.user_id.notnull()).join(critical, ["account_id", "process"])
+    cusers = cu.group_by(keys).aggregate(critical_users=cu.user_id.nunique())
+
+    m = base
+    for part in (users, key, procs, cusers):
+        m = m.left_join(part, keys).select(~s.endswith("_right"))
+    m = m.mutate(
+        active_users=m.active_users.fill_null(0),
+        user_days=m.user_days.fill_null(0),
+        key_features_total=m.key_features_total.fill_null(0),
+        key_features_adopted=m.key_features_adopted.fill_null(0),
+        criticality_total=m.criticality_total.fill_null(0.0),
+        criticality_run=m.criticality_run.fill_null(0.0),
+        processes_total=m.processes_total.fill_null(0),
+        processes_run=m.processes_run.fill_null(0),
+        critical_weight=m.critical_weight.fill_null(0.0),
+        critical_regular_weight=m.critical_regular_weight.fill_null(0.0),
+        critical_processes=m.critical_processes.fill_null(0),
+        critical_users=m.critical_users.fill_null(0),
+    )
+    return m.mutate(
+        active_seat_ratio=_ratio(m.active_users, m.seats),
+        stickiness=_ratio(m.user_days, m.active_users * m.window_days),
+        active_days_per_active_user=_ratio(m.user_days, m.active_users),
+        key_feature_adoption=_ratio(m.key_features_adopted, m.key_features_total),
+        process_coverage=_ratio(m.criticality_run, m.criticality_total),
+        critical_process_regularity=_ratio(m.critical_regular_weight, m.critical_weight),
+        critical_process_reach=ibis.ifelse(
+            m.critical_processes > 0, _ratio(m.critical_users, m.active_users), ibis.null(dt.float64)
+        ),
+    )

@@ -1,0 +1,159 @@
+"""Schemes: how a measure's raw value becomes a score from 0 to 100.
+
+Each scheme is vectorised over a numpy array of raw values (NaN = no data) and clamps to
+0..100. ``direction: lower`` means smaller raw values are better.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Direction = Literal["higher", "lower"]
+
+
+class _Scheme(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """Map raw values to scores in 0..100; NaN (no data) stays NaN."""
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _clamp(x: np.ndarray) -> np.ndarray:
+    return np.clip(x, 0.0, 100.0)
+
+
+class LinearScheme(_Scheme):
+    """Straight line from ``min`` (score 0) to ``max`` (score 100), clamped.
+
+    With ``direction: lower`` the line runs the other way: ``min`` scores 100, ``max`` 0.
+    """
+
+    type: Literal["linear"]
+    min: float
+    max: float
+    direction: Direction = "higher"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LinearScheme":
+        if not self.max > self.min:
+            raise ValueError(f"linear scheme needs max > min (got min={self.min}, max={self.max})")
+        return self
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        frac = (raw - self.min) / (self.max - self.min)
+        if self.direction == "lower":
+            frac = 1.0 - frac
+        return _clamp(100.0 * frac)
+
+    def describe(self) -> str:
+        """One line for explanations."""
+        ends = (self.min, self.max) if self.direction == "higher" else (self.max, self.min)
+        return f"linear: {ends[0]:g} -> 0, {ends[1]:g} -> 100"
+
+
+class Band(BaseModel):
+    """Raw values in ``[min, max)`` score ``score``; an open end is empty."""
+
+    model_config = ConfigDict(extra="forbid")
+    min: float | None = None
+    max: float | None = None
+    score: float = Field(ge=0, le=100)
+
+
+class BandsScheme(_Scheme):
+    """Step function: each band of raw values gets a fixed score.
+
+    Bands must be listed in ascending order, touch without gaps or overlaps, and the first
+    may be open below and the last open above; values outside a closed end are clamped to
+    the nearest band.
+    """
+
+    type: Literal["bands"]
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> "BandsScheme":
+        for i, (a, b) in enumerate(zip(self.bands, self.bands[1:]), start=1):
+            if a.max is None or b.min is None:
+                raise ValueError(f"band {i} and band {i + 1}: only the first band may omit min and only the last may omit max")
+            if a.max < b.min:
+                raise ValueError(f"gap between band {i} (max {a.max:g}) and band {i + 1} (min {b.min:g})")
+            if a.max > b.min:
+                raise ValueError(f"band {i} (max {a.max:g}) overlaps band {i + 1} (min {b.min:g})")
+        for i, b in enumerate(self.bands, start=1):
+            if b.min is not None and b.max is not None and not b.max > b.min:
+                raise ValueError(f"band {i} is empty: max {b.max:g} must exceed min {b.min:g}")
+        return self
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        edges = np.array([b.min for b in self.bands[1:]], dtype=float)
+        scores = np.array([b.score for b in self.bands], dtype=float)
+        idx = np.searchsorted(edges, raw, side="right")
+        out = scores[np.clip(idx, 0, len(scores) - 1)]
+        return np.where(np.isnan(raw), np.nan, out)
+
+    def describe(self) -> str:
+        """One line for explanations."""
+        parts = []
+        for b in self.bands:
+            lo = "" if b.min is None else f"{b.min:g}"
+            hi = "" if b.max is None else f"{b.max:g}"
+            parts.append(f"[{lo}..{hi})->{b.score:g}")
+        return "bands: " + " ".join(parts)
+
+
+class TargetScheme(_Scheme):
+    """Share of a target reached: ``100 * raw / target`` (or ``target / raw`` when lower is better)."""
+
+    type: Literal["target"]
+    target: float = Field(gt=0)
+    direction: Direction = "higher"
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.direction == "higher":
+                ratio = raw / self.target
+            else:
+                ratio = np.where(raw <= 0, 1.0, self.target / raw)
+        return np.where(np.isnan(raw), np.nan, _clamp(100.0 * ratio))
+
+    def describe(self) -> str:
+        """One line for explanations."""
+        return f"target: {self.target:g} ({self.direction} is better) -> 100"
+
+
+class LogScheme(_Scheme):
+    """Logarithmic from ``min`` (0) to ``max`` (100): ``log(1 + raw)`` scaled linearly, clamped."""
+
+    type: Literal["log"]
+    min: float = Field(0, ge=0)
+    max: float = Field(gt=0)
+    direction: Direction = "higher"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LogScheme":
+        if not self.max > self.min:
+            raise ValueError(f"log scheme needs max > min (got min={self.min}, max={self.max})")
+        return self
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        lo, hi = np.log1p(self.min), np.log1p(self.max)
+        with np.errstate(invalid="ignore"):
+            frac = (np.log1p(np.maximum(raw, 0.0)) - lo) / (hi - lo)
+        if self.direction == "lower":
+            frac = 1.0 - frac
+        return np.where(np.isnan(raw), np.nan, _clamp(100.0 * frac))
+
+    def describe(self) -> str:
+        """One line for explanations."""
+        return f"log: {self.min:g} -> 0, {self.max:g} -> 100 ({self.direction} is better)"
+
+
+Scheme = Annotated[Union[LinearScheme, BandsScheme, TargetScheme, LogScheme], Field(discriminator="type")]

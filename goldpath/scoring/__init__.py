@@ -1,0 +1,1 @@
+"""From raw measures to measure scores, axis scores, tiers and explanations."""

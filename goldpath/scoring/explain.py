@@ -1,0 +1,92 @@
+"""Explanations read back from the store: exactly the numbers that were computed."""
+
+from __future__ import annotations
+
+import datetime as dt_
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from goldpath.model.spec import AXES
+
+#: How each measure's raw value is made, filled from the measure table's count columns.
+MEASURE_DETAILS: dict[str, str] = {
+    "active_seat_ratio": "{active_users:.0f} active users / {seats:.0f} seats",
+    "stickiness": "{user_days:.0f} user-days / ({active_users:.0f} active users x {window_days:.0f} days)",
+    "active_days_per_active_user": "{user_days:.0f} user-days / {active_users:.0f} active users",
+    "key_feature_adoption": "{key_features_adopted:.0f} of {key_features_total:.0f} key features adopted",
+    "process_coverage": "criticality {criticality_run:g} of {criticality_total:g} run "
+    "({processes_run:.0f} of {processes_total:.0f} processes)",
+    "critical_process_regularity": "{critical_regular_weight:.3f} of {critical_weight:g} criticality-weighted "
+    "working-day share ({critical_processes:.0f} critical processes, {working_days:.0f} working days)",
+    "critical_process_reach": "{critical_users:.0f} of {active_users:.0f} active users ran a critical process",
+}
+
+
+def measure_details(measures: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``as_of, account_id, measure, detail`` describing each raw value."""
+    records = measures.to_dict("records")
+    rows = []
+    for name, template in MEASURE_DETAILS.items():
+        for r in records:
+            rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": template.format(**r)})
+    return pd.DataFrame(rows, columns=["as_of", "account_id", "measure", "detail"])
+
+
+@dataclass
+class AxisExplanation:
+    """One axis: its score, coverage and the measure rows that add up to it."""
+
+    axis: str
+    score: float | None
+    coverage: float
+    measures: pd.DataFrame
+
+    @property
+    def contribution_sum(self) -> float:
+        """Sum of the contributions, in exact hundredths."""
+        return round(sum(round(c * 100) for c in self.measures["contribution"]) / 100.0, 2)
+
+
+@dataclass
+class Explanation:
+    """Why an account has its tier on an as-of date."""
+
+    account: dict
+    as_of: dt_.date
+    axes: list[AxisExplanation]
+    tier: str
+    axis_tier: str
+    tier_rule: str
+    gold_evidence: bool | None
+    evidence: pd.DataFrame
+    model: str
+    notes: list[str] = field(default_factory=list)
+
+
+def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.DataFrame) -> Explanation:
+    """Assemble an explanation from stored snapshot rows of one account and date."""
+    axes = []
+    for axis in AXES:
+        m = parts[parts["axis"] == axis].reset_index(drop=True)
+        score = score_row[axis]
+        axes.append(
+            AxisExplanation(
+                axis=axis,
+                score=None if pd.isna(score) else float(score),
+                coverage=float(score_row[f"{axis}_coverage"]),
+                measures=m[["measure", "raw", "score", "weight", "weight_share", "contribution", "status", "detail"]],
+            )
+        )
+    gold = score_row.get("gold_evidence")
+    return Explanation(
+        account={k: score_row[k] for k in ("account_id", "name", "segment", "arr")},
+        as_of=pd.Timestamp(score_row["as_of"]).date(),
+        axes=axes,
+        tier=score_row["tier"],
+        axis_tier=score_row["axis_tier"],
+        tier_rule=score_row["tier_rule"],
+        gold_evidence=None if pd.isna(gold) else bool(gold),
+        evidence=evidence.reset_index(drop=True),
+        model=f"{score_row['model_name'] or 'model'} @ {score_row['model_version']}",
+    )

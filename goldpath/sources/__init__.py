@@ -1,0 +1,1 @@
+"""Readers that bring source files into the engine as raw text tables."""

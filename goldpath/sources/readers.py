@@ -1,0 +1,179 @@
+"""Read CSV (plain or gzipped) and Parquet files as raw text columns with row numbers.
+
+Everything is read as text so that validation, which runs in the engine, can say for each
+row and column exactly what did not parse. Rows whose field count does not match the
+header are kept aside as malformed, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from goldpath.errors import SourceError
+
+ROW = "_row"
+"""Name of the column holding each record's 1-based row number (the header is not counted)."""
+
+
+@dataclass
+class RawTable:
+    """A source file read as text, ready for validation.
+
+    Attributes
+    ----------
+    file
+        Path as the user gave it, for messages.
+    table
+        Text columns named as in the contract, plus ``_row``.
+    malformed
+        ``(row, problem)`` for records that could not be split into the header's columns.
+    """
+
+    file: str
+    table: pa.Table
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    """Return ``csv`` or ``parquet`` from a file name."""
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
+        return "csv"
+    raise SourceError(str(path), "unknown file type; expected .csv, .csv.gz or .parquet")
+
+
+def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None = None, label: str | None = None) -> RawTable:
+    """Read one source file as text columns.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    columns
+        Mapping from contract column name to the file's column name, for sources whose
+        names differ; unmapped names are used as they are.
+    fmt
+        ``csv`` or ``parquet``; detected from the extension when omitted.
+    label
+        Name of the file in messages (defaults to ``path``).
+
+    Raises
+    ------
+    SourceError
+        When the file is missing, empty or not readable as the format at all.
+    """
+    label = label or str(path)
+    if not path.exists():
+        raise SourceError(label, "file not found")
+    if path.stat().st_size == 0:
+        raise SourceError(label, "file is empty (0 bytes); expected a header row")
+    fmt = fmt or detect_format(path)
+    if fmt == "csv":
+        raw = _read_csv(path, label)
+    elif fmt == "parquet":
+        raw = _read_parquet(path, label)
+    else:
+        raise SourceError(label, f"unknown format {fmt!r}; expected csv or parquet")
+    if columns:
+        inverse = {src: dst for dst, src in columns.items()}
+        raw.table = raw.table.rename_columns([inverse.get(n, n) for n in raw.table.column_names])
+    return raw
+
+
+def _sniff_header(path: Path, label: str) -> tuple[str, list[str]]:
+    """Return the delimiter and the column names of a CSV file's header row."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except (OSError, EOFError) as exc:
+        raise SourceError(label, f"cannot read the file: {exc}") from exc
+    try:
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise SourceError(label, f"header is not UTF-8 text: {exc}", row="header") from exc
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    names = next(csv.reader([first], delimiter=delimiter), [])
+    if not names or any(not n.strip() for n in names):
+        raise SourceError(label, f"header row has empty column names: {first[:200]!r}", row="header")
+    if len(set(names)) != len(names):
+        raise SourceError(label, f"header row repeats a column name: {names}", row="header")
+    return delimiter, names
+
+
+def _read_csv(path: Path, label: str) -> RawTable:
+    delimiter, header = _sniff_header(path, label)
+    malformed: list[tuple[int, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        # ``number`` counts physical lines from 1 with the header as line 1.
+        number = (row.number - 1) if row.number is not None else -1
+        malformed.append(
+            (number, f"expected {row.expected_columns} fields as in the header, found {row.actual_columns}")
+        )
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in header},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise SourceError(label, f"cannot be read as CSV: {exc}") from exc
+    table = table.rename_columns([n.strip() for n in table.column_names])
+    rows = _row_numbers(table.num_rows, [m[0] for m in malformed])
+    return RawTable(label, _strip(table).append_column(ROW, pa.array(rows, pa.int64())), malformed)
+
+
+def _row_numbers(n_valid: int, skipped: list[int]) -> np.ndarray:
+    """Row numbers of the valid records, given the row numbers of the skipped ones."""
+    total = n_valid + len(skipped)
+    keep = np.ones(total, dtype=bool)
+    for s in skipped:
+        if 1 <= s <= total:
+            keep[s - 1] = False
+    rows = np.flatnonzero(keep)[:n_valid] + 1
+    return rows
+
+
+def _read_parquet(path: Path, label: str) -> RawTable:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(label, f"cannot be read as Parquet: {exc}") from exc
+    cols = []
+    for col in table.columns:
+        if pa.types.is_timestamp(col.type):
+            # ISO text keeps the offset so validation converts to UTC like CSV input.
+            unit_tz = col.type.tz
+            col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S%z" if unit_tz else "%Y-%m-%d %H:%M:%S")
+        cols.append(pc.cast(col, pa.string()))
+    table = pa.table(cols, names=table.column_names)
+    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    return RawTable(label, _strip(table).append_column(ROW, pa.array(rows)))
+
+
+def _strip(table: pa.Table) -> pa.Table:
+    """Trim surrounding whitespace and turn blank strings into nulls."""
+    cols = []
+    for col in table.columns:
+        trimmed = pc.utf8_trim_whitespace(col)
+        cols.append(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed))
+    return pa.table(cols, names=table.column_names)

@@ -1,0 +1,1 @@
+"""Score history, runs, quarantine and inputs, kept in the engine's own database."""

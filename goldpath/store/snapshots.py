@@ -1,0 +1,104 @@
+"""Writing and reading the store: one DuckDB file in the workspace by default.
+
+Writes happen in one transaction each, so a failure leaves the previous state intact;
+re-scoring a date deletes that date's rows before inserting (idempotent reruns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt_
+from contextlib import contextmanager
+from typing import Iterator
+
+import ibis
+import pandas as pd
+
+SNAPSHOT_TABLES = ("scores", "score_measures", "gold_evidence")
+
+
+@contextmanager
+def transaction(con: ibis.BaseBackend) -> Iterator[object]:
+    """Run a block in one DuckDB transaction on the raw connection; roll back on error."""
+    raw = con.con
+    raw.execute("BEGIN TRANSACTION")
+    try:
+        yield raw
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
+
+
+def _replace_from_df(raw: object, name: str, df: pd.DataFrame) -> None:
+    raw.register("_incoming", df)
+    try:
+        raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+    finally:
+        raw.unregister("_incoming")
+
+
+def _append_df(raw: object, name: str, df: pd.DataFrame) -> None:
+    raw.register("_incoming", df)
+    try:
+        exists = raw.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchone()[0]
+        if exists:
+            raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _incoming')
+        else:
+            raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming')
+    finally:
+        raw.unregister("_incoming")
+
+
+def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.DataFrame, problems: pd.DataFrame) -> None:
+    """Replace the stored inputs with a load's accepted tables, its log and its quarantine.
+
+    Parameters
+    ----------
+    tables
+        Store table name -> name of the temporary table (or SQL-visible relation) to copy.
+    """
+    with transaction(con) as raw:
+        for name, source in tables.items():
+            raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {source}')
+        _replace_from_df(raw, "load_log", load_log)
+        _replace_from_df(raw, "quarantine", problems)
+
+
+def write_snapshots(con: ibis.BaseBackend, as_of: list[dt_.date], frames: dict[str, pd.DataFrame]) -> None:
+    """Replace the rows of the given as-of dates in each snapshot table, in one transaction."""
+    with transaction(con) as raw:
+        for name, df in frames.items():
+            exists = raw.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+            ).fetchone()[0]
+            if exists:
+                raw.execute(f'DELETE FROM "{name}" WHERE as_of IN (SELECT unnest(?::DATE[]))', [list(as_of)])
+            if len(df) or not exists:
+                _append_df(raw, name, df)
+
+
+def has_table(con: ibis.BaseBackend, name: str) -> bool:
+    """Whether the store has a table called ``name``."""
+    return name in con.list_tables()
+
+
+def read_snapshot(con: ibis.BaseBackend, name: str, as_of: dt_.date, account_id: str | None = None) -> pd.DataFrame:
+    """Rows of one snapshot table for a date (and optionally one account)."""
+    t = con.table(name)
+    t = t.filter(t.as_of == as_of)
+    if account_id is not None:
+        t = t.filter(t.account_id == account_id)
+    return t.to_pandas()
+
+
+def latest_as_of(con: ibis.BaseBackend) -> dt_.date | None:
+    """The most recent as-of date with stored scores."""
+    if not has_table(con, "scores"):
+        return None
+    t = con.table("scores")
+    value = t.as_of.max().to_pandas()
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()

@@ -1,0 +1,1 @@
+"""The value ledger: outcomes, ROI, contacts, acknowledgements and the GOLD evidence gate."""
