@@ -16,6 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 OUT = Path(__file__).resolve().parent / "data"
@@ -115,7 +116,9 @@ def build(src: Path) -> None:
     acc["timezone"] = acc["state"].map(STATE_TZ).fillna("UTC")
     accounts = accounts.merge(acc[["account_id", "timezone"]], on="account_id")
     n = len(accounts)
-    accounts.insert(1, "name", [f"{ADJECTIVES[i % len(ADJECTIVES)]} {NOUNS[(i * 7) % len(NOUNS)]}" for i in range(n)])
+    combos = [f"{a} {b}" for a in ADJECTIVES for b in NOUNS]
+    order = np.random.default_rng(7).permutation(len(combos))[:n]
+    accounts.insert(1, "name", [combos[i] for i in order])
     accounts["parent_id"] = ""
     accounts = accounts[["account_id", "name", "segment", "arr", "seats", "contract_start", "renewal_date", "parent_id", "timezone"]]
     accounts.to_csv(OUT / "accounts.csv", index=False)
@@ -192,7 +195,9 @@ def build_ledger(ev: pd.DataFrame, accounts: pd.DataFrame) -> None:
                              "joined": "2021-06-01", "left": left})
             if case == "no_finance" and role == "finance":
                 continue
-            date = "2021-12-15" if (case == "expired" and role == "finance") else "2022-12-20"
+            date = {"expired": "2021-12-15" if role == "finance" else "2022-12-20", "sponsor_left": "2022-09-15"}.get(
+                case, "2022-12-20"
+            )
             acks.append({"outcome_id": outcome_id, "contact_id": cid, "date": date,
                          "statement": f"{title} confirms the pipeline growth is real and due to the CRM"})
     note = "# ILLUSTRATIVE DATA: hand-written for the goldpath demo, not part of the crm6 simulation.\n"

@@ -17,8 +17,8 @@ MEASURE_DETAILS: dict[str, str] = {
     "key_feature_adoption": "{key_features_adopted:.0f} of {key_features_total:.0f} key features adopted",
     "process_coverage": "criticality {criticality_run:g} of {criticality_total:g} run "
     "({processes_run:.0f} of {processes_total:.0f} processes)",
-    "critical_process_regularity": "{critical_regular_weight:.3f} of {critical_weight:g} criticality-weighted "
-    "working-day share ({critical_processes:.0f} critical processes, {working_days:.0f} working days)",
+    "critical_process_regularity": "criticality-weighted mean share of the {working_days:.0f} working days on which "
+    "each of the {critical_processes:.0f} critical processes ran",
     "critical_process_reach": "{critical_users:.0f} of {active_users:.0f} active users ran a critical process",
 }
 
@@ -90,3 +90,47 @@ def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.Da
         evidence=evidence.reset_index(drop=True),
         model=f"{score_row['model_name'] or 'model'} @ {score_row['model_version']}",
     )
+
+
+def gold_lines(expl: Explanation) -> list[str]:
+    """Plain-language lines on the GOLD gate: evidence found, missing, expired or lapsed."""
+    ev = expl.evidence
+    lines: list[str] = []
+    if ev.empty:
+        lines.append("no value outcome recorded: GOLD needs an achieved outcome acknowledged by each required role")
+        return lines
+    for outcome_id, rows in ev.groupby("outcome_id", sort=True):
+        first = rows.iloc[0]
+        att = "" if pd.isna(first["attainment"]) else f", {first['attainment']:.0%} of the targeted change reached"
+        roi = "" if pd.isna(first["roi"]) else f", ROI {first['roi']:.1f}x"
+        state = "achieved" if first["achieved"] else "NOT achieved"
+        lines.append(f"outcome {outcome_id} '{first['title']}': {state}{att}{roi}")
+        for requirement, group in rows.groupby("requirement", sort=False):
+            valid = group[group["status"] == "valid"]
+            if len(valid):
+                r = valid.iloc[0]
+                lines.append(
+                    f"  ok      {requirement}: {r['contact_name']} ({r['role']}) acknowledged {_day(r['ack_date'])}, "
+                    f"valid until {_day(r['expires_on'])}"
+                )
+                continue
+            for r in group.itertuples(index=False):
+                ack, exp, gone = _day(r.ack_date), _day(r.expires_on), _day(r.contact_left)
+                if r.status == "missing":
+                    lines.append(f"  MISSING {requirement}: no acknowledgement from a {requirement} contact")
+                elif r.status == "expired":
+                    lines.append(
+                        f"  EXPIRED {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, expired on {exp}"
+                    )
+                else:
+                    lines.append(
+                        f"  LAPSED  {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, left the customer on {gone}"
+                    )
+    if expl.gold_evidence and expl.axis_tier != "green":
+        lines.append(f"evidence is complete, but the axes give {expl.axis_tier}: GOLD needs Green first")
+    return lines
+
+
+def _day(value: object) -> str:
+    """A stored date (or timestamp) as ``YYYY-MM-DD``; ``-`` when empty."""
+    return "-" if value is None or pd.isna(value) else str(pd.Timestamp(value).date())

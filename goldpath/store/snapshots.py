@@ -40,15 +40,38 @@ def _replace_from_df(raw: object, name: str, df: pd.DataFrame) -> None:
 def _append_df(raw: object, name: str, df: pd.DataFrame) -> None:
     raw.register("_incoming", df)
     try:
-        exists = raw.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-        ).fetchone()[0]
-        if exists:
+        if _exists(raw, name):
             raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _incoming')
         else:
             raw.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming')
     finally:
         raw.unregister("_incoming")
+
+
+def _add_new_columns(raw: object, name: str, df: pd.DataFrame) -> None:
+    """Add columns that a newer goldpath writes to a table an older one created (NULL in old rows).
+
+    DuckDB does not allow altering and inserting into a table in one transaction, so this
+    runs before the write's transaction.
+    """
+    if not _exists(raw, name):
+        return
+    have = {r[0] for r in raw.execute(f'DESCRIBE "{name}"').fetchall()}
+    raw.register("_incoming", df)
+    try:
+        for col, typ, *_ in raw.execute("DESCRIBE _incoming").fetchall():
+            if col not in have:
+                raw.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
+    finally:
+        raw.unregister("_incoming")
+
+
+def _exists(raw: object, name: str) -> bool:
+    return bool(
+        raw.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchone()[0]
+    )
 
 
 def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.DataFrame, problems: pd.DataFrame) -> None:
@@ -68,11 +91,11 @@ def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.Dat
 
 def write_snapshots(con: ibis.BaseBackend, as_of: list[dt_.date], frames: dict[str, pd.DataFrame]) -> None:
     """Replace the rows of the given as-of dates in each snapshot table, in one transaction."""
+    for name, df in frames.items():
+        _add_new_columns(con.con, name, df)
     with transaction(con) as raw:
         for name, df in frames.items():
-            exists = raw.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-            ).fetchone()[0]
+            exists = _exists(raw, name)
             if exists:
                 raw.execute(f'DELETE FROM "{name}" WHERE as_of IN (SELECT unnest(?::DATE[]))', [list(as_of)])
             if len(df) or not exists:

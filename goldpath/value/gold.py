@@ -18,7 +18,7 @@ from goldpath.model.spec import GoldSpec
 
 EVIDENCE_COLUMNS = [
     "as_of", "account_id", "outcome_id", "title", "achieved", "attainment", "roi",
-    "requirement", "contact_id", "contact_name", "role", "ack_date", "expires_on", "status",
+    "requirement", "contact_id", "contact_name", "role", "ack_date", "expires_on", "contact_left", "status",
 ]
 
 
@@ -101,7 +101,7 @@ def gold_evidence(
                     rows.append({
                         **base, "contact_id": ack.contact_id, "contact_name": ack.contact_name,
                         "role": ack.role, "ack_date": ack.date.date(), "expires_on": ack.expires_on.date(),
-                        "status": ack.status,
+                        "contact_left": None if pd.isna(ack.left) else ack.left.date(), "status": ack.status,
                     })
                 if not (ga["status"] == "valid").any():
                     meets_all = False

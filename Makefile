@@ -1,0 +1,32 @@
+# goldpath: two set-up commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast example docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Build the example workspace in ./demo-workspace and run the main job on it.
+demo: $(STAMP)
+	$(BIN)/goldpath demo demo-workspace
+
+## Run the whole test suite (warnings are errors).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Rebuild examples/crm/data from ../shared/data/crm6 (needs the shared folder).
+example: $(STAMP)
+	$(BIN)/python examples/crm/build.py ../shared/data/crm6
+
+## Regenerate docs/data-contract.md from the contract specs.
+docs: $(STAMP)
+	$(BIN)/python -m goldpath.contract.docs > docs/data-contract.md
+
+clean:
+	rm -rf $(VENV) demo-workspace .pytest_cache
