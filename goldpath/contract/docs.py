@@ -44,12 +44,12 @@ def render() -> str:
         req = "required" if t.required else "optional"
         out.append(f"\n## `{name}` ({req})\n\n{t.meaning}\n")
         if t.key:
-            out.append(f"Key: {', '.join(f'`{k}`' for k in t.key)} (unique).")
+            out.append(f"Key: {', '.join(f'`{k}`' for k in t.key)} (unique).\n")
         for ref in t.references:
-            out.append(f"`{ref.column}` must exist in `{ref.table}.{ref.target}`.")
+            out.append(f"`{ref.column}` must exist in `{ref.table}.{ref.target}`.\n")
         for later, earlier in t.after_columns:
-            out.append(f"`{later}` must not precede `{earlier}`.")
-        out.append("\n| column | type | required | meaning | valid values |\n|---|---|---|---|---|")
+            out.append(f"`{later}` must not precede `{earlier}`.\n")
+        out.append("| column | type | required | meaning | valid values |\n|---|---|---|---|---|")
         for c in t.columns:
             out.append(
                 f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {c.meaning} | {c.expectation()} |"
