@@ -1,0 +1,160 @@
+"""End-to-end: run the ``goldpath`` command like a user, on the bundled example."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from goldpath.config import load_config
+from goldpath.model.spec import load_model
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "goldpath", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"goldpath {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, str]:
+    ws = tmp_path_factory.mktemp("demo") / "ws"
+    out = run("demo", str(ws)).stdout
+    return ws, out
+
+
+def tier_counts(output: str) -> dict[str, int]:
+    counts = {}
+    for tier in ("GOLD", "green", "yellow", "red"):
+        m = re.search(rf"│ {tier}\s+│\s+(\d+) │", output)
+        counts[tier] = int(m.group(1)) if m else 0
+    return counts
+
+
+def test_demo_prints_a_portfolio_with_red_green_and_gold(demo):
+    _, out = demo
+    counts = tier_counts(out)
+    assert counts["GOLD"] >= 1 and counts["green"] >= 1 and counts["red"] >= 1, out
+    assert "Portfolio on 2022-12-31" in out
+    assert "events" in out and "duplicates dropped" in out
+
+
+def test_explain_gold_account_adds_up(demo):
+    ws, _ = demo
+    out = run("explain", "A003", "-w", str(ws)).stdout
+    assert "Tier: GOLD" in out
+    assert out.count("  ok      ") == 3
+    con = duckdb.connect(str(ws / "goldpath.duckdb"), read_only=True)
+    stored = con.execute("select engagement, indispensability from scores where account_id = 'A003'").fetchone()
+    parts = con.execute(
+        "select axis, sum(round(contribution * 100)) from score_measures where account_id = 'A003' group by axis"
+    ).fetchall()
+    con.close()
+    by_axis = dict(parts)
+    assert round(stored[0] * 100) == by_axis["engagement"]
+    assert round(stored[1] * 100) == by_axis["indispensability"]
+    assert f"Engagement {stored[0]:.2f}" in out and f"Indispensability {stored[1]:.2f}" in out
+
+
+@pytest.mark.parametrize(
+    "account, tier, expected",
+    [
+        ("A081", "green", "LAPSED  sponsor or stakeholder"),
+        ("A054", "green", "EXPIRED finance"),
+        ("A092", "green", "MISSING finance"),
+        ("A040", "yellow", "GOLD needs Green first"),
+    ],
+)
+def test_explain_lapsed_and_missing_gold(demo, account, tier, expected):
+    ws, _ = demo
+    out = run("explain", account, "-w", str(ws)).stdout
+    assert f"Tier: {tier}" in out
+    assert expected in out
+
+
+def test_rescoring_a_date_replaces_its_rows(demo):
+    ws, _ = demo
+    run("score", "--as-of", "2022-12-31", "-w", str(ws), "--no-load", "--no-accounts")
+    run("score", "--as-of", "2022-12-31", "-w", str(ws), "--no-accounts")
+    con = duckdb.connect(str(ws / "goldpath.duckdb"), read_only=True)
+    n, distinct = con.execute("select count(*), count(distinct account_id) from scores where as_of = '2022-12-31'").fetchone()
+    con.close()
+    assert n == distinct == 124
+
+
+def test_unknown_account_is_a_clear_error(demo):
+    ws, _ = demo
+    proc = run("explain", "NOPE", "-w", str(ws), check=False)
+    assert proc.returncode == 2
+    assert "no score for account 'NOPE'" in proc.stderr
+
+
+def test_bad_input_is_reported_and_quarantined(demo, tmp_path):
+    ws, _ = demo
+    bad = tmp_path / "ws"
+    bad.mkdir()
+    for f in ("goldpath.yaml", "model.yaml"):
+        (bad / f).write_text((ws / f).read_text())
+    (bad / "data").symlink_to(ws / "data")
+    cfg = (bad / "goldpath.yaml").read_text().replace("data/accounts.csv", "accounts.csv")
+    (bad / "goldpath.yaml").write_text(cfg)
+    lines = (ws / "data" / "accounts.csv").read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[lines[0].split(",").index("seats")] = "0"
+    lines[3] = ",".join(cells)
+    (bad / "accounts.csv").write_text("\n".join(lines) + "\n")
+    out = run("score", "--as-of", "2022-12-31", "-w", str(bad), "--no-accounts").stdout
+    assert "accounts.csv, row 3, column seats: expected a whole number > 0 (got '0')" in out
+    q = run("quarantine", "-w", str(bad)).stdout
+    assert "accounts.csv, row 3, column seats" in q
+
+
+def test_unreadable_file_stops_before_writing(tmp_path, demo):
+    ws, _ = demo
+    bad = tmp_path / "ws2"
+    bad.mkdir()
+    for f in ("goldpath.yaml", "model.yaml"):
+        (bad / f).write_text((ws / f).read_text())
+    (bad / "data").symlink_to(ws / "data")
+    cfg = (bad / "goldpath.yaml").read_text().replace("data/renewals.csv", "renewals.csv")
+    (bad / "goldpath.yaml").write_text(cfg)
+    (bad / "renewals.csv").write_text("account_id,outcome\nA000,renewed\n")
+    proc = run("score", "--as-of", "2022-12-31", "-w", str(bad), check=False)
+    assert proc.returncode == 2
+    assert "renewals.csv, row header, column renewal_date: required column is missing" in proc.stderr
+    assert not (bad / "goldpath.duckdb").exists() or "scores" not in duckdb.connect(str(bad / "goldpath.duckdb")).execute(
+        "select table_name from information_schema.tables"
+    ).fetchall()
+
+
+def test_init_creates_a_valid_commented_workspace(tmp_path):
+    out = run("init", str(tmp_path / "new")).stdout
+    assert "created" in out
+    cfg = load_config(tmp_path / "new")
+    assert cfg.engine.type == "duckdb" and "events" in cfg.sources
+    assert load_model(tmp_path / "new" / "model.yaml").name == "my-model-v1"
+    assert "#" in (tmp_path / "new" / "goldpath.yaml").read_text()
+    again = run("init", str(tmp_path / "new"), check=False)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_python_api_matches_the_cli(demo):
+    from goldpath import Workspace
+
+    ws, _ = demo
+    with Workspace(ws) as w:
+        scores = w.scores("2022-12-31")
+        e = w.explain("A003")
+    assert len(scores) == 124
+    assert e.tier == "gold" and e.axes[0].contribution_sum == e.axes[0].score
