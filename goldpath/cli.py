@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -23,8 +25,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(width=160)
-err = Console(stderr=True, width=160)
+# Rich uses the terminal's width; when output is piped it reads COLUMNS, else this default.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+console = Console(width=_WIDTH)
+err = Console(stderr=True, width=_WIDTH)
 
 TIER_STYLE = {"gold": "bold gold1", "green": "green", "yellow": "yellow", "red": "bold red", "insufficient data": "dim"}
 WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="Workspace folder (holds goldpath.yaml).", envvar="GOLDPATH_WORKSPACE")
@@ -37,6 +41,10 @@ def _fail(exc: Exception) -> None:
 
 def _tier(t: str) -> str:
     return f"[{TIER_STYLE.get(t, '')}]{t.upper() if t == 'gold' else t}[/]"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _num(x: float | None, fmt: str = "{:.2f}") -> str:
@@ -54,8 +62,9 @@ def print_load(report: LoadReport, examples: int = 5) -> None:
     console.print(t)
     p = report.problems
     if len(p):
-        console.print(f"[red]{p['row'].groupby([p['table']]).nunique().sum():,} rows quarantined[/] "
-                      f"({len(p):,} problems); examples (all in `goldpath quarantine`):")
+        rows = int(p.groupby("table")["row"].nunique().sum())
+        console.print(f"[red]{_plural(rows, 'row')} quarantined[/] ({_plural(len(p), 'problem')}); "
+                      f"examples (all in `goldpath quarantine`):")
         for (_, _, _), g in p.groupby(["table", "column", "problem"], sort=False):
             for r in g.head(examples).itertuples(index=False):
                 got = "" if r.value is None or pd.isna(r.value) else f" (got {r.value!r})"
@@ -64,8 +73,13 @@ def print_load(report: LoadReport, examples: int = 5) -> None:
                 console.print(f"  ... and {len(g) - examples:,} more like this", highlight=False)
 
 
-def print_portfolio(scores: pd.DataFrame, accounts: bool = True, tier: Optional[str] = None) -> None:
-    """Print accounts and ARR per tier, then one line per account."""
+def print_portfolio(
+    scores: pd.DataFrame, accounts: bool = True, tier: Optional[str] = None, known: Optional[int] = None
+) -> None:
+    """Print accounts and ARR per tier, then one line per account.
+
+    ``known`` is the number of accounts loaded, to say how many were not under contract.
+    """
     day = scores["as_of"].iloc[0] if len(scores) else "-"
     summary = portfolio_summary(scores)
     t = Table(title=f"Portfolio on {day}", title_justify="left")
@@ -75,6 +89,11 @@ def print_portfolio(scores: pd.DataFrame, accounts: bool = True, tier: Optional[
         t.add_row(_tier(r.tier), f"{r.accounts:,}", f"{r.account_share:.0%}", f"{r.arr:,.0f}", f"{r.arr_share:.0%}")
     t.add_row("total", f"{len(scores):,}", "", f"{scores['arr'].sum():,.0f}", "")
     console.print(t)
+    if known is not None and known > len(scores):
+        console.print(
+            f"{len(scores):,} of {known:,} accounts were under contract on {day}; the other {known - len(scores):,} "
+            f"had churned by then or start later.", highlight=False,
+        )
     if not accounts:
         return
     rank = {t: i for i, t in enumerate(TIER_ORDER + ["insufficient data"])}
@@ -100,6 +119,8 @@ def print_explanation(e: Explanation) -> None:
         f"as of {e.as_of}  model {e.model}", highlight=False,
     )
     console.print(f"Tier: {_tier(e.tier)}  ({e.tier_rule})", highlight=False)
+    if e.axis_tier == "green" and e.tier != "gold":
+        console.print("GOLD: not met; the evidence below says what is missing", highlight=False)
     for ax in e.axes:
         t = Table(title=f"{ax.axis.capitalize()} {_num(ax.score)}  (coverage {ax.coverage:.0%})", title_justify="left")
         for c in ("measure", "raw value", "how", "score", "weight", "share", "contribution", "status"):
@@ -143,9 +164,10 @@ def score(
             if load:
                 print_load(ws.load())
             scores = ws.score(as_of, load=False)
+            known = ws.account_count()
     except GoldpathError as exc:
         _fail(exc)
-    print_portfolio(scores, accounts=accounts, tier=tier)
+    print_portfolio(scores, accounts=accounts, tier=tier, known=known)
 
 
 @app.command()
@@ -207,9 +229,10 @@ def demo(
         with Workspace(directory) as ws:
             print_load(ws.load())
             scores = ws.score(as_of, load=False)
+            known = ws.account_count()
     except GoldpathError as exc:
         _fail(exc)
-    print_portfolio(scores)
+    print_portfolio(scores, known=known)
     gold = scores[scores["tier"] == "gold"]["account_id"].tolist()
     console.print(
         f"Next: `goldpath explain {gold[0] if gold else scores['account_id'].iloc[0]} -w {directory}` shows why an account "

@@ -120,12 +120,11 @@ class Workspace:
         for name, raw in raws.items():
             results[name] = validate(con, TABLES[name], raw, accepted)
             accepted[name] = results[name].accepted
-        duplicates = 0
         if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:
             accepted["acknowledgements"], extra = _same_account_acks(con, accepted, raws["acknowledgements"].file)
             results["acknowledgements"].problems = pd.concat([results["acknowledgements"].problems, extra], ignore_index=True)
         events = accepted["events"]
-        deduped = dedupe_events(events)
+        deduped = con.create_table(f"_dedup_{uuid.uuid4().hex[:8]}", dedupe_events(events), temp=True)
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
         duplicates = n_events - n_kept
         fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
@@ -259,6 +258,11 @@ class Workspace:
         parts = snapshots.read_snapshot(self.con, "score_measures", day, account_id)
         evidence = snapshots.read_snapshot(self.con, "gold_evidence", day, account_id)
         return build_explanation(row.iloc[0], parts, evidence)
+
+    def account_count(self) -> int:
+        """Number of accounts in the stored inputs."""
+        accounts = self._input("accounts")
+        return 0 if accounts is None else int(accounts.count().to_pyarrow().as_py())
 
     def quarantine(self) -> pd.DataFrame:
         """Rows quarantined by the last load."""

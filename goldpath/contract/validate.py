@@ -35,7 +35,8 @@ IBIS_TYPES: dict[str, dt.DataType] = {
 
 @cache
 def _time_zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    # ``localtime`` is a file of the system's tz database, not a zone name; DuckDB rejects it.
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
 
 
 @dataclass
@@ -76,21 +77,25 @@ def _parse(col: Column, raw: ir.StringValue) -> tuple[ir.Value, ir.BooleanValue]
         num = raw.try_cast(dt.float64)
         bad = present & (num.isnull() | num.isnan() | num.isinf())
         if col.type == "integer":
-            bad = bad | (present & num.notnull() & (num != num.floor()))
-            typed = ibis.ifelse(bad, ibis.null(dt.int64), num.cast(dt.int64))
+            whole = num.try_cast(dt.int64)  # NULL when out of the int64 range
+            bad = bad | (present & num.notnull() & ((num != num.floor()) | whole.isnull()))
+            typed = ibis.ifelse(bad, ibis.null(dt.int64), whole)
         else:
             typed = ibis.ifelse(bad, ibis.null(dt.float64), num)
         if col.min_value is not None:
             below = num < col.min_value if col.min_inclusive else num <= col.min_value
             bad = bad | (present & num.notnull() & below)
-    elif col.type == "date":
-        typed = raw.try_cast(dt.date)
-        bad = present & typed.isnull()
-    elif col.type == "timestamp":
-        # Text with an offset is converted to UTC; text without one is taken as UTC
-        # (the session time zone is pinned to UTC on connect).
-        typed = raw.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.timestamp)
-        bad = present & typed.isnull()
+    elif col.type in ("date", "timestamp"):
+        if col.type == "date":
+            typed = raw.try_cast(dt.date)
+        else:
+            # Text with an offset is converted to UTC; text without one is taken as UTC
+            # (the session time zone is pinned to UTC on connect).
+            typed = raw.try_cast(dt.Timestamp(timezone="UTC")).cast(dt.timestamp)
+        # DuckDB also reads 'epoch', 'infinity' and BC dates; accept digits and years 1-9999 only.
+        year = typed.year()
+        bad = present & (typed.isnull() | ~raw.re_search(r"^\d{4}-") | (year < 1) | (year > 9999))
+        typed = ibis.ifelse(bad, ibis.null(typed.type()), typed)
     else:  # pragma: no cover - Column.type is a Literal
         raise AssertionError(col.type)
     return typed, bad

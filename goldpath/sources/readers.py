@@ -88,32 +88,53 @@ def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None 
     if columns:
         inverse = {src: dst for dst, src in columns.items()}
         raw.table = raw.table.rename_columns([inverse.get(n, n) for n in raw.table.column_names])
+    _check_names(raw)
     return raw
 
 
-def _sniff_header(path: Path, label: str) -> tuple[str, list[str]]:
-    """Return the delimiter and the column names of a CSV file's header row."""
+def _check_names(raw: RawTable) -> None:
+    """Reject names the engine cannot tell apart (it ignores case) and a source column ``_row``."""
+    seen: dict[str, str] = {}
+    for name in raw.table.column_names[:-1]:  # the last column is our ``_row``
+        if name.lower() == ROW:
+            raise SourceError(raw.file, f"column name {name!r} is reserved for row numbers; rename it", row="header", column=name)
+        if name.lower() in seen:
+            raise SourceError(
+                raw.file,
+                f"column name {name!r} repeats {seen[name.lower()]!r} (names are compared ignoring case and surrounding spaces)",
+                row="header", column=name,
+            )
+        seen[name.lower()] = name
+
+
+def _sniff_header(path: Path, label: str) -> tuple[str, list[str], bool]:
+    """Return the delimiter, the column names of a CSV file's header row and whether nothing follows it."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
             head = fh.read(64 * 1024)
     except (OSError, EOFError) as exc:
         raise SourceError(label, f"cannot read the file: {exc}") from exc
+    lines = head.splitlines()  # \n, \r\n or \r, as pyarrow splits records
+    header_only = len(lines) <= 1 and len(head) < 64 * 1024
     try:
-        first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+        first = (lines[0] if lines else b"").decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(label, f"header is not UTF-8 text: {exc}", row="header") from exc
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    names = next(csv.reader([first], delimiter=delimiter), [])
+    try:
+        names = next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise SourceError(label, f"header row cannot be parsed: {exc}", row="header") from exc
     if not names or any(not n.strip() for n in names):
         raise SourceError(label, f"header row has empty column names: {first[:200]!r}", row="header")
     if len(set(names)) != len(names):
         raise SourceError(label, f"header row repeats a column name: {names}", row="header")
-    return delimiter, names
+    return delimiter, names, header_only
 
 
 def _read_csv(path: Path, label: str) -> RawTable:
-    delimiter, header = _sniff_header(path, label)
+    delimiter, header, header_only = _sniff_header(path, label)
     malformed: list[tuple[int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -125,6 +146,8 @@ def _read_csv(path: Path, label: str) -> RawTable:
         return "skip"
 
     try:
+        if header_only:  # pyarrow cannot skip a header that has no line break after it
+            return RawTable(label, pa.table({n.strip(): pa.array([], pa.string()) for n in header} | {ROW: pa.array([], pa.int64())}))
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, column_names=header, skip_rows=1),
@@ -135,7 +158,7 @@ def _read_csv(path: Path, label: str) -> RawTable:
                 quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
+    except (pa.ArrowException, UnicodeDecodeError, OSError, EOFError) as exc:
         raise SourceError(label, f"cannot be read as CSV: {exc}") from exc
     table = table.rename_columns([n.strip() for n in table.column_names])
     rows = _row_numbers(table.num_rows, [m[0] for m in malformed])
@@ -156,15 +179,18 @@ def _row_numbers(n_valid: int, skipped: list[int]) -> np.ndarray:
 def _read_parquet(path: Path, label: str) -> RawTable:
     try:
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise SourceError(label, f"cannot be read as Parquet: {exc}") from exc
     cols = []
-    for col in table.columns:
-        if pa.types.is_timestamp(col.type):
-            # ISO text keeps the offset so validation converts to UTC like CSV input.
-            unit_tz = col.type.tz
-            col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S%z" if unit_tz else "%Y-%m-%d %H:%M:%S")
-        cols.append(pc.cast(col, pa.string()))
+    for name, col in zip(table.column_names, table.columns):
+        try:
+            if pa.types.is_timestamp(col.type):
+                # ISO text keeps the offset so validation converts to UTC like CSV input.
+                unit_tz = col.type.tz
+                col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S%z" if unit_tz else "%Y-%m-%d %H:%M:%S")
+            cols.append(pc.cast(col, pa.string()))
+        except pa.ArrowException as exc:
+            raise SourceError(label, f"values of type {col.type} cannot be read as text: {exc}", column=name) from exc
     table = pa.table(cols, names=table.column_names)
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     return RawTable(label, _strip(table).append_column(ROW, pa.array(rows)))
