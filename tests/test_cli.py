@@ -100,20 +100,25 @@ def test_unknown_account_is_a_clear_error(demo):
     assert "no score for account 'NOPE'" in proc.stderr
 
 
+def workspace_with(ws: Path, dest: Path, table: str, text: str) -> Path:
+    """A copy of workspace ``ws`` in ``dest`` whose ``table`` source is replaced by ``text``."""
+    dest.mkdir()
+    for f in ("goldpath.yaml", "model.yaml"):
+        (dest / f).write_text((ws / f).read_text())
+    (dest / "data").symlink_to(ws / "data")
+    cfg = (dest / "goldpath.yaml").read_text().replace(f"data/{table}.csv", f"{table}.csv")
+    (dest / "goldpath.yaml").write_text(cfg)
+    (dest / f"{table}.csv").write_text(text)
+    return dest
+
+
 def test_bad_input_is_reported_and_quarantined(demo, tmp_path):
     ws, _ = demo
-    bad = tmp_path / "ws"
-    bad.mkdir()
-    for f in ("goldpath.yaml", "model.yaml"):
-        (bad / f).write_text((ws / f).read_text())
-    (bad / "data").symlink_to(ws / "data")
-    cfg = (bad / "goldpath.yaml").read_text().replace("data/accounts.csv", "accounts.csv")
-    (bad / "goldpath.yaml").write_text(cfg)
     lines = (ws / "data" / "accounts.csv").read_text().splitlines()
     cells = lines[3].split(",")
     cells[lines[0].split(",").index("seats")] = "0"
     lines[3] = ",".join(cells)
-    (bad / "accounts.csv").write_text("\n".join(lines) + "\n")
+    bad = workspace_with(ws, tmp_path / "ws", "accounts", "\n".join(lines) + "\n")
     out = run("score", "--as-of", "2022-12-31", "-w", str(bad), "--no-accounts").stdout
     assert "accounts.csv, row 3, column seats: expected a whole number > 0 (got '0')" in out
     q = run("quarantine", "-w", str(bad)).stdout
@@ -122,14 +127,7 @@ def test_bad_input_is_reported_and_quarantined(demo, tmp_path):
 
 def test_unreadable_file_stops_before_writing(tmp_path, demo):
     ws, _ = demo
-    bad = tmp_path / "ws2"
-    bad.mkdir()
-    for f in ("goldpath.yaml", "model.yaml"):
-        (bad / f).write_text((ws / f).read_text())
-    (bad / "data").symlink_to(ws / "data")
-    cfg = (bad / "goldpath.yaml").read_text().replace("data/renewals.csv", "renewals.csv")
-    (bad / "goldpath.yaml").write_text(cfg)
-    (bad / "renewals.csv").write_text("account_id,outcome\nA000,renewed\n")
+    bad = workspace_with(ws, tmp_path / "ws2", "renewals", "account_id,outcome\nA000,renewed\n")
     proc = run("score", "--as-of", "2022-12-31", "-w", str(bad), check=False)
     assert proc.returncode == 2
     assert "renewals.csv, row header, column renewal_date: required column is missing" in proc.stderr

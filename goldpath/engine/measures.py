@@ -21,6 +21,13 @@ from goldpath.model.spec import WEEKDAYS, Model
 
 DEFAULT_SEGMENT = "default"
 
+#: Parts of the measures, per account and date; zero where the account had no activity.
+COUNT_COLUMNS = (
+    "active_users", "user_days", "key_features_total", "key_features_adopted", "criticality_total",
+    "criticality_run", "processes_total", "processes_run", "critical_weight", "critical_regular_weight",
+    "critical_processes", "critical_users",
+)
+
 
 @dataclass
 class EngineInputs:
@@ -170,20 +177,7 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     m = base
     for part in (users, key, procs, cusers):
         m = m.left_join(part, keys).select(~s.endswith("_right"))
-    m = m.mutate(
-        active_users=m.active_users.fill_null(0),
-        user_days=m.user_days.fill_null(0),
-        key_features_total=m.key_features_total.fill_null(0),
-        key_features_adopted=m.key_features_adopted.fill_null(0),
-        criticality_total=m.criticality_total.fill_null(0.0),
-        criticality_run=m.criticality_run.fill_null(0.0),
-        processes_total=m.processes_total.fill_null(0),
-        processes_run=m.processes_run.fill_null(0),
-        critical_weight=m.critical_weight.fill_null(0.0),
-        critical_regular_weight=m.critical_regular_weight.fill_null(0.0),
-        critical_processes=m.critical_processes.fill_null(0),
-        critical_users=m.critical_users.fill_null(0),
-    )
+    m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS})
     return m.mutate(
         active_seat_ratio=_ratio(m.active_users, m.seats),
         stickiness=_ratio(m.user_days, m.active_users * m.window_days),

@@ -29,6 +29,11 @@ def _clamp(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 100.0)
 
 
+def _check_range(kind: str, lo: float, hi: float) -> None:
+    if not hi > lo:
+        raise ValueError(f"{kind} scheme needs max > min (got min={lo}, max={hi})")
+
+
 class LinearScheme(_Scheme):
     """Straight line from ``min`` (score 0) to ``max`` (score 100), clamped.
 
@@ -42,8 +47,7 @@ class LinearScheme(_Scheme):
 
     @model_validator(mode="after")
     def _ordered(self) -> "LinearScheme":
-        if not self.max > self.min:
-            raise ValueError(f"linear scheme needs max > min (got min={self.min}, max={self.max})")
+        _check_range("linear", self.min, self.max)
         return self
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
@@ -139,8 +143,7 @@ class LogScheme(_Scheme):
 
     @model_validator(mode="after")
     def _ordered(self) -> "LogScheme":
-        if not self.max > self.min:
-            raise ValueError(f"log scheme needs max > min (got min={self.min}, max={self.max})")
+        _check_range("log", self.min, self.max)
         return self
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
