@@ -160,7 +160,8 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     bp = bp.left_join(pu, ["as_of", "account_id", "process"]).select(~s.endswith("_right"))
     is_critical = bp.criticality >= model.params.critical_min
     ran = bp.ran_days.fill_null(0) > 0
-    regular = bp.criticality * bp.ran_working_days.fill_null(0).cast(dt.float64) / bp.working_days.cast(dt.float64)
+    # A window without working days has no regularity (null, not 0/0 = NaN).
+    regular = bp.criticality * _ratio(bp.ran_working_days.fill_null(0), bp.working_days)
     procs = bp.group_by(keys).aggregate(
         criticality_total=bp.criticality.sum(),
         criticality_run=bp.criticality.sum(where=ran),

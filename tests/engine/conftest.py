@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -62,56 +63,17 @@ SCHEMAS: dict[str, pa.Schema] = {
 _names = itertools.count()
 
 
-def d(text: str) -> dt.date:
-    """A date from ``YYYY-MM-DD``."""
-    return dt.date.fromisoformat(text)
-
-
-def ts(text: str) -> dt.datetime:
-    """A naive UTC timestamp from ``YYYY-MM-DD HH:MM``."""
-    return dt.datetime.fromisoformat(text)
-
-
-def account(account_id: str, segment: str, seats: int, start: str, tz: str | None) -> dict[str, Any]:
-    """One accounts row; the columns the engine does not read get fixed values."""
-    return {
-        "account_id": account_id,
-        "name": account_id.title(),
-        "segment": segment,
-        "arr": 1000.0,
-        "seats": seats,
-        "contract_start": d(start),
-        "renewal_date": d("2023-12-31"),
-        "parent_id": None,
-        "timezone": tz,
-    }
-
-
-def event(
-    row: int,
-    account_id: str,
-    user_id: str | None,
-    feature: str,
-    when: str,
-    event_id: str | None = None,
-    quantity: float | None = None,
-    value: float | None = None,
-) -> dict[str, Any]:
-    """One events row; ``row`` is the source row number ``_row``."""
-    return {
-        "account_id": account_id,
-        "user_id": user_id,
-        "feature": feature,
-        "timestamp": ts(when),
-        "event_id": event_id,
-        "quantity": quantity,
-        "value": value,
-        "_row": row,
-    }
+def _cell(value: Any, typ: pa.DataType) -> Any:
+    """Parse ISO text for date and timestamp columns; pass anything else through."""
+    if isinstance(value, str) and pa.types.is_date(typ):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, str) and pa.types.is_timestamp(typ):
+        return dt.datetime.fromisoformat(value)
+    return value
 
 
 @pytest.fixture(scope="session")
-def con() -> ibis.BaseBackend:
+def con() -> Iterator[ibis.BaseBackend]:
     """An in-memory DuckDB connection opened like the engine opens its store (UTC session)."""
     backend = connect(DuckDBEngine(path=":memory:"), Path("."))
     yield backend
@@ -119,12 +81,42 @@ def con() -> ibis.BaseBackend:
 
 
 @pytest.fixture(scope="session")
-def table(con: ibis.BaseBackend) -> Callable[[str, list[dict[str, Any]]], ir.Table]:
-    """Build a contract table ``kind`` from row dicts as a table on ``con``."""
+def table(con: ibis.BaseBackend) -> Callable[[str, list[tuple]], ir.Table]:
+    """Build contract table ``kind`` on ``con`` from tuples in contract column order (ISO text for dates)."""
 
-    def build(kind: str, rows: list[dict[str, Any]]) -> ir.Table:
+    def build(kind: str, rows: list[tuple]) -> ir.Table:
         schema = SCHEMAS[kind]
-        data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        dicts = [{f.name: _cell(v, f.type) for f, v in zip(schema, r, strict=True)} for r in rows]
+        data = pa.Table.from_pylist(dicts, schema=schema) if rows else schema.empty_table()
         return con.create_table(f"{kind}_{next(_names)}", data, temp=True)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def accounts(table: Callable[..., ir.Table]) -> Callable[[list[tuple]], ir.Table]:
+    """Build accounts from ``(account_id, segment, seats, contract_start, timezone)`` tuples."""
+
+    def build(rows: list[tuple]) -> ir.Table:
+        full = [(a, a.title(), seg, 1000.0, seats, start, "2023-12-31", None, tz) for a, seg, seats, start, tz in rows]
+        return table("accounts", full)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def events(table: Callable[..., ir.Table]) -> Callable[[list[tuple]], ir.Table]:
+    """Build events from ``(_row, account_id, user_id, feature, "YYYY-MM-DD HH:MM"[, event_id[, quantity[, value]]])``.
+
+    Timestamps are UTC, as the contract stores them.
+    """
+
+    def build(rows: list[tuple]) -> ir.Table:
+        full = []
+        for r in rows:
+            row, acc, user, feature, when, *rest = r
+            event_id, quantity, value = (list(rest) + [None, None, None])[:3]
+            full.append((acc, user, feature, when, event_id, quantity, value, row))
+        return table("events", full)
 
     return build

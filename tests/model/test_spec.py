@@ -32,7 +32,7 @@ def test_example_model_loads_with_a_version(example_model_text):
         (lambda d: d["engagement"]["measures"]["stickiness"].update(weight=0), "greater than 0"),
         (lambda d: d["tiers"]["default"][0]["when"]["engagement"].update(min=120), "less than or equal to 100"),
         (lambda d: d["tiers"]["default"][0]["when"].update(engagement={"min": 70, "max": 60}), "can never match"),
-        (lambda d: d["tiers"]["default"].insert(0, {"tier": "red"}), "the rules after it can never match"),
+        (lambda d: d["tiers"]["default"].insert(0, {"tier": "red"}), "tiers.default[1] can never match: tiers.default[0] (red (otherwise)) takes every account"),
         (lambda d: d["tiers"]["default"].pop(), "the last rule must have no conditions"),
         (lambda d: d["tiers"].pop("default"), "a `default` list of rules is required"),
         (lambda d: d["tiers"]["default"][0].update(tier="platinum"), "tiers.default.0.tier"),
