@@ -160,7 +160,7 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     bp = bp.left_join(pu, ["as_of", "account_id", "process"]).select(~s.endswith("_right"))
     is_critical = bp.criticality >= model.params.critical_min
     ran = bp.ran_days.fill_null(0) > 0
-    # A window without working days has no regularity (null, not 0/0 = NaN).
+    # A window without working days has no regularity (null, not 0/0 = NaN; see below).
     regular = bp.criticality * _ratio(bp.ran_working_days.fill_null(0), bp.working_days)
     procs = bp.group_by(keys).aggregate(
         criticality_total=bp.criticality.sum(),
@@ -185,7 +185,9 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
         active_days_per_active_user=_ratio(m.user_days, m.active_users),
         key_feature_adoption=_ratio(m.key_features_adopted, m.key_features_total),
         process_coverage=_ratio(m.criticality_run, m.criticality_total),
-        critical_process_regularity=_ratio(m.critical_regular_weight, m.critical_weight),
+        critical_process_regularity=ibis.ifelse(
+            m.working_days > 0, _ratio(m.critical_regular_weight, m.critical_weight), ibis.null(dt.float64)
+        ),
         critical_process_reach=ibis.ifelse(
             m.critical_processes > 0, _ratio(m.critical_users, m.active_users), ibis.null(dt.float64)
         ),
