@@ -16,6 +16,7 @@ from rich.table import Table
 from goldpath.errors import GoldpathError
 from goldpath.init import DEMO_AS_OF, example_dir, write_template
 from goldpath.scoring.explain import Explanation, gold_lines
+from goldpath.scoring.path import NextTierPlan
 from goldpath.scoring.tiers import TIER_ORDER
 from goldpath.workspace import LoadReport, Workspace, portfolio_summary
 
@@ -54,7 +55,7 @@ def _num(x: float | None, fmt: str = "{:.2f}") -> str:
 def print_load(report: LoadReport, examples: int = 5) -> None:
     """Print what a load read, accepted and quarantined, with example problems."""
     t = Table(title="Inputs", title_justify="left")
-    for c in ("table", "file", "read", "accepted", "quarantined", "duplicates dropped"):
+    for c in ("table", "file", "read", "accepted", "quarantined", "of accepted: duplicates"):
         t.add_column(c, justify="right" if c not in ("table", "file") else "left")
     for r in report.log.itertuples(index=False):
         q = f"[red]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0"
@@ -71,6 +72,25 @@ def print_load(report: LoadReport, examples: int = 5) -> None:
                 console.print(f"  {r.file}, row {r.row}, column {r.column}: {r.problem}{got}", highlight=False)
             if len(g) > examples:
                 console.print(f"  ... and {len(g) - examples:,} more like this", highlight=False)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+def print_freshness(scores: pd.DataFrame) -> None:
+    """Warn when the as-of date lies past the newest event (windows partly or wholly without data)."""
+    if scores.empty:
+        return
+    day = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    through = scores["data_through"].iloc[0]
+    if through is None or pd.isna(through):
+        console.print(f"[yellow]warning:[/] no events on or before {day}: every usage measure is empty", highlight=False)
+        return
+    through = pd.Timestamp(through).date()
+    if through < day:
+        console.print(
+            f"[yellow]warning:[/] events end on {through}, {(day - through).days} day(s) before {day}; usage in "
+            f"those days counts as none. Score a date up to {through} or load newer events.", highlight=False,
+        )
 
 
 def print_portfolio(
@@ -115,10 +135,13 @@ def print_explanation(e: Explanation) -> None:
     """Print an account's axes as exact sums of contributions, its tier rule and GOLD evidence."""
     acc = e.account
     console.print(
-        f"[bold]{acc['account_id']} {acc['name']}[/]  segment {acc['segment']}  ARR {acc['arr']:,.0f}  "
+        f"[bold]{acc['account_id']} {acc['name']}[/]  segment {acc['segment']} (model segment {e.model_segment})  "
+        f"ARR {acc['arr']:,.0f}  "
         f"as of {e.as_of}  model {e.model}", highlight=False,
     )
     console.print(f"Tier: {_tier(e.tier)}  ({e.tier_rule})", highlight=False)
+    if e.override:
+        console.print(f"Overridden: {e.override}; computed tier {_tier(e.computed_tier)}", highlight=False)
     if e.axis_tier == "green" and e.tier != "gold":
         console.print("GOLD: not met; the evidence below says what is missing", highlight=False)
     for ax in e.axes:
@@ -156,9 +179,13 @@ def score(
     workspace: Path = WORKSPACE,
     load: bool = typer.Option(True, "--load/--no-load", help="Re-read the sources first (default) or use stored inputs."),
     accounts: bool = typer.Option(True, "--accounts/--no-accounts", help="Print one line per account."),
-    tier: Optional[str] = typer.Option(None, help="Only list accounts of this tier."),
+    tier: Optional[str] = typer.Option(
+        None, help="Only list accounts of this tier: gold, green, yellow, red or 'insufficient data'."
+    ),
 ) -> None:
     """Score every account on a date, store the snapshot (replacing that date) and print the portfolio."""
+    if tier is not None and tier.lower() not in TIER_ORDER + ["insufficient data"]:
+        _fail(GoldpathError(f"--tier {tier!r}: expected gold, green, yellow, red or 'insufficient data'"))
     try:
         with Workspace(workspace) as ws:
             if load:
@@ -167,22 +194,187 @@ def score(
             known = ws.account_count()
     except GoldpathError as exc:
         _fail(exc)
+    print_freshness(scores)
     print_portfolio(scores, accounts=accounts, tier=tier, known=known)
+
+
+def print_plan(plan: NextTierPlan) -> None:
+    """Print the path to the next tier: per axis gap, each measure alone and a combined plan."""
+    if plan.target is None and not plan.notes:
+        return
+    title = f"Path to {plan.target}" if plan.target else "Path to a tier"
+    console.print(f"[bold]{title}[/]" + (f"  (rule: {plan.rule})" if plan.rule else ""), highlight=False)
+    for note in plan.notes:
+        console.print(f"  {note}", highlight=False)
+    for g in plan.gaps:
+        console.print(f"  {g.axis} {g.value:.2f} needs {g.needed:g} (+{g.gap:.2f}). Any one of:", highlight=False)
+        for t in g.single:
+            if t.feasible:
+                console.print(f"    {t.measure}: raw {_num(t.raw, '{:.4g}')} -> {_num(t.target_raw, '{:.4g}')} "
+                              f"(score {t.score:.2f} -> {t.target_score:.2f})", highlight=False)
+            else:
+                console.print(f"    {t.measure}: cannot close the gap alone, even at 100", highlight=False)
+        if g.combined:
+            console.print("    or together (fewest score points): " + "; ".join(
+                f"{t.measure} {_num(t.raw, '{:.4g}')} -> {_num(t.target_raw, '{:.4g}')}" for t in g.combined
+            ), highlight=False)
+
+
+def print_changes(changes: pd.DataFrame, since: str, as_of: str) -> None:
+    """Print what moved each axis between two snapshots, measure by measure."""
+    for axis, g in changes.groupby("axis", sort=False):
+        total = g["contribution_change"].sum()
+        t = Table(title=f"{axis.capitalize()}: {g['contribution_before'].sum():.2f} on {since} -> "
+                        f"{g['contribution_after'].sum():.2f} on {as_of} ({total:+.2f})", title_justify="left")
+        for c in ("measure", "raw before", "raw after", "score before", "score after", "contribution change"):
+            t.add_column(c, justify="left" if c == "measure" else "right")
+        for r in g.itertuples(index=False):
+            t.add_row(r.measure, _num(r.raw_before, "{:.4g}"), _num(r.raw_after, "{:.4g}"), _num(r.score_before),
+                      _num(r.score_after), f"{r.contribution_change:+.2f}")
+        console.print(t)
 
 
 @app.command()
 def explain(
     account: str = typer.Argument(..., help="Account id."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
+    since: Optional[str] = typer.Option(None, "--since", help="Also show what moved each axis since this scored date."),
     workspace: Path = WORKSPACE,
 ) -> None:
-    """Explain an account's tier: each axis as the exact sum of its measures, the rule, the GOLD evidence."""
+    """Explain an account's tier: each axis as the exact sum of its measures, the rule, the GOLD evidence,
+    and the path to the next tier."""
     try:
         with Workspace(workspace) as ws:
             e = ws.explain(account, as_of)
+            plan = ws.plan(account, e.as_of)
+            changes = ws.changes(account, since, e.as_of) if since else None
     except GoldpathError as exc:
         _fail(exc)
     print_explanation(e)
+    print_plan(plan)
+    if changes is not None:
+        print_changes(changes, since, str(e.as_of))
+
+
+@app.command()
+def actions(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
+    workspace: Path = WORKSPACE,
+    limit: int = typer.Option(25, help="Actions to show (0 for all)."),
+    owner: Optional[str] = typer.Option(None, help="Only actions for this owner role."),
+) -> None:
+    """Next best actions across the portfolio, from the playbooks, ranked by priority and ARR x closeness."""
+    try:
+        with Workspace(workspace) as ws:
+            acts = ws.actions(as_of)
+    except GoldpathError as exc:
+        _fail(exc)
+    if owner:
+        acts = acts[acts["owner"] == owner]
+    t = Table(title=f"Next best actions ({len(acts):,})", title_justify="left")
+    for c in ("#", "priority", "account", "tier", "ARR", "close", "owner", "action", "gap"):
+        t.add_column(c, justify="right" if c in ("#", "ARR", "close") else "left")
+    for i, r in enumerate((acts if limit == 0 else acts.head(limit)).itertuples(index=False), start=1):
+        t.add_row(str(i), r.priority, f"{r.account_id} {r.name}", _tier(r.tier), f"{r.arr:,.0f}",
+                  f"{r.closeness:.0%}", r.owner, r.action, r.gap)
+    console.print(t)
+
+
+@app.command()
+def rollups(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Parent accounts rolled up from their children (method set in the model's `rollup`)."""
+    try:
+        with Workspace(workspace) as ws:
+            r = ws.rollups(as_of)
+    except GoldpathError as exc:
+        _fail(exc)
+    if r.empty:
+        console.print("no parent accounts (set parent_id in accounts)")
+        return
+    t = Table(title=f"Rollups ({r['method'].iloc[0]})", title_justify="left")
+    for c in ("parent", "children", "ARR", "engagement", "indispensability", "tier", "GOLD/green/yellow/red ARR", "worst child"):
+        t.add_column(c)
+    for x in r.itertuples(index=False):
+        shares = "/".join(f"{getattr(x, f'share_{k}'):.0%}" for k in ("gold", "green", "yellow", "red"))
+        t.add_row(x.parent_id, str(x.children), f"{x.children_arr:,.0f}", _num(x.engagement), _num(x.indispensability),
+                  _tier(x.tier), shares, x.worst_child or "-")
+    console.print(t)
+
+
+override_app = typer.Typer(help="Manual overrides of a tier or a measure score (audited, with expiry).", no_args_is_help=True)
+app.add_typer(override_app, name="override")
+
+
+@override_app.command("set")
+def override_set(
+    account: str = typer.Argument(..., help="Account id."),
+    author: str = typer.Option(..., help="Who sets it."),
+    reason: str = typer.Option(..., help="Why; shown in explanations."),
+    expires: str = typer.Option(..., help="Last day it applies, YYYY-MM-DD."),
+    tier: Optional[str] = typer.Option(None, help="Tier to set: red, yellow or green."),
+    measure: Optional[str] = typer.Option(None, help="Measure whose score to set."),
+    score: Optional[float] = typer.Option(None, help="Score 0..100 for --measure."),
+    starts: Optional[str] = typer.Option(None, help="First day it applies (default today)."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Override an account's tier or a measure's score; applies from the next scoring run."""
+    try:
+        with Workspace(workspace) as ws:
+            oid = ws.set_override(account, author=author, reason=reason, expires=expires, tier=tier,
+                                  measure=measure, score=score, starts=starts)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"override #{oid} recorded; rescore the dates it covers to apply it")
+
+
+@override_app.command("remove")
+def override_remove(
+    override_id: int = typer.Argument(..., help="Override id from `goldpath override list`."),
+    author: str = typer.Option(..., help="Who removes it."),
+    reason: str = typer.Option(..., help="Why."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """End an override from today; it stays in the history and the audit log."""
+    try:
+        with Workspace(workspace) as ws:
+            ws.remove_override(override_id, author=author, reason=reason)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"override #{override_id} removed")
+
+
+@override_app.command("list")
+def override_list(workspace: Path = WORKSPACE) -> None:
+    """Every override, newest first."""
+    try:
+        with Workspace(workspace) as ws:
+            o = ws.overrides()
+    except GoldpathError as exc:
+        _fail(exc)
+    t = Table(title="Overrides", title_justify="left")
+    for c in ("#", "account", "sets", "author", "reason", "from", "until", "removed"):
+        t.add_column(c)
+    for r in o.itertuples(index=False):
+        sets = f"tier {r.tier}" if r.kind == "tier" else f"{r.measure} = {r.score:g}"
+        removed = "" if pd.isna(r.removed_on) else f"{pd.Timestamp(r.removed_on).date()} by {r.removed_by}"
+        t.add_row(str(r.override_id), r.account_id, sets, r.author, r.reason, str(pd.Timestamp(r.starts).date()),
+                  str(pd.Timestamp(r.expires).date()), removed)
+    console.print(t)
+
+
+@app.command()
+def audit(workspace: Path = WORKSPACE) -> None:
+    """The audit log: every override change, who made it and when."""
+    try:
+        with Workspace(workspace) as ws:
+            log = ws.audit_log()
+    except GoldpathError as exc:
+        _fail(exc)
+    for r in log.itertuples(index=False):
+        console.print(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.actor:<12} {r.action:<16} {r.target:<8} {r.details}", highlight=False)
 
 
 @app.command()
@@ -204,7 +396,7 @@ def quarantine(
         console.print("no rows quarantined by the last load")
         return
     for r in (q if limit == 0 else q.head(limit)).itertuples(index=False):
-        got = "" if r.value in (None, "None", "nan") else f" (got {r.value!r})"
+        got = "" if r.value is None or pd.isna(r.value) else f" (got {r.value!r})"
         console.print(f"{r.file}, row {r.row}, column {r.column}: {r.problem}{got}", highlight=False)
     if limit and len(q) > limit:
         console.print(f"... {len(q) - limit:,} more (use --limit 0 or --csv FILE)")

@@ -31,6 +31,7 @@ class WorkspaceConfig(BaseModel):
     name: str | None = None
     engine: EngineConfig = Field(default_factory=DuckDBEngine)
     model: str = "model.yaml"
+    playbooks: str | None = Field(None, description="Playbook YAML file, for `goldpath actions`.")
     sources: dict[str, SourceSpec]
 
     @field_validator("sources", mode="before")

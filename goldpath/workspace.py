@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt_
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from goldpath.config import WorkspaceConfig, load_config
+from goldpath.contract.checks import consistency_warnings
 from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect
@@ -22,14 +24,24 @@ from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import EngineInputs, account_measures, date_spine
 from goldpath.errors import GoldpathError
 from goldpath.model.spec import Model, load_model
-from goldpath.scoring.axes import score_axes
+from goldpath.scoring.axes import hundredths, score_axes
+from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
-from goldpath.scoring.tiers import TIER_ORDER, assign_tiers
+from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_raw
-from goldpath.store import snapshots
+from goldpath.insights.playbooks import load_playbooks, match_actions
+from goldpath.insights.rollups import rollup
+from goldpath.model.spec import AXES
+from goldpath.store import overrides, snapshots
 from goldpath.value.gold import EVIDENCE_COLUMNS, gold_evidence
 
 INPUT_PREFIX = "input_"
+SCORE_COLUMNS = [
+    "as_of", "account_id", "name", "segment", "model_segment", "arr", "engagement", "engagement_coverage",
+    "indispensability", "indispensability_coverage", "engagement_trend", "indispensability_trend",
+    "axis_tier", "computed_tier", "override", "tier", "tier_rule", "gold_evidence", "model_name",
+    "model_version", "computed_at", "data_through",
+]
 FACT_TABLE = "daily_usage"
 
 
@@ -44,10 +56,13 @@ class LoadReport:
         duplicates_dropped.
     problems
         One row per problem (table, file, row, column, value, problem).
+    warnings
+        Problems across tables that no row shows (a feature mapped to no process, ...).
     """
 
     log: pd.DataFrame
     problems: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
 
 
 class Workspace:
@@ -105,6 +120,7 @@ class Workspace:
         raises :class:`~goldpath.errors.SourceError` and the store stays as it was. Rows
         that fail validation are quarantined, counted and kept in the ``quarantine`` table.
         """
+        model = self.model  # a broken model file stops the run before the (long) load
         raws: dict[str, RawTable] = {}
         for name in LOAD_ORDER:
             spec = self.config.sources.get(name)
@@ -148,10 +164,15 @@ class Workspace:
         problems = problems.astype({"row": "int64"}) if len(problems) else pd.DataFrame(
             {c: pd.Series([], dtype="int64" if c == "row" else object) for c in PROBLEM_COLUMNS}
         )
+        warnings = consistency_warnings(accepted, model)
+        lost = results["accounts"].rows_quarantined
+        if lost:
+            warnings.insert(0, f"accounts: {lost:,} account row(s) quarantined; those accounts and their events "
+                               f"are not scored until the rows are fixed")
         tables = {INPUT_PREFIX + n: t.get_name() for n, t in accepted.items()}
         tables[FACT_TABLE] = fact_tmp
-        snapshots.write_inputs(con, tables, log, problems.astype({c: str for c in PROBLEM_COLUMNS if c != "row"}))
-        return LoadReport(log=log, problems=problems)
+        snapshots.write_inputs(con, tables, log, problems.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"}))
+        return LoadReport(log=log, problems=problems, warnings=warnings)
 
     def _input(self, name: str) -> ir.Table | None:
         table = INPUT_PREFIX + name
@@ -179,22 +200,62 @@ class Workspace:
             self.load()
         return self._score_dates([day])
 
-    def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
-        model, con = self.model, self.con
-        inputs = EngineInputs(
+    def _engine_inputs(self) -> EngineInputs:
+        return EngineInputs(
             accounts=self._input("accounts"),
-            daily_usage=con.table(FACT_TABLE),
+            daily_usage=self.con.table(FACT_TABLE),
             process_features=self._input("process_features"),
             process_criticality=self._input("process_criticality"),
             criticality_overrides=self._input("criticality_overrides"),
             renewals=self._input("renewals"),
+            signals=self._input("signals"),
         )
+
+    def _stored(self, name: str, since: dt_.date, before: dt_.date) -> pd.DataFrame | None:
+        """Stored snapshot rows with ``since <= as_of < before`` (None without the table)."""
+        if not snapshots.has_table(self.con, name):
+            return None
+        t = self.con.table(name)
+        df = t.filter((t.as_of >= since) & (t.as_of < before)).to_pandas()
+        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+        return df
+
+    def _trends(self, keys: pd.DataFrame, axes: pd.DataFrame) -> pd.DataFrame:
+        """Change of each axis since the latest stored snapshot at least ``trend_days`` earlier."""
+        model = self.model
+        lo = min(keys["as_of"]) - dt_.timedelta(days=2 * model.trend_days)
+        hi = max(keys["as_of"]) - dt_.timedelta(days=model.trend_days - 1)
+        prev = self._stored("scores", lo, hi)
+        out = pd.DataFrame(index=keys.index, columns=[f"{a}_trend" for a in AXES], dtype=float)
+        if prev is None or prev.empty:
+            return out
+        for d in sorted(set(keys["as_of"])):
+            cutoff = d - dt_.timedelta(days=model.trend_days)
+            p = prev[(prev["as_of"] <= cutoff) & (prev["as_of"] >= cutoff - dt_.timedelta(days=model.trend_days))]
+            if p.empty:
+                continue
+            p = p[p["as_of"] == p["as_of"].max()].set_index("account_id")
+            rows = keys.index[keys["as_of"] == d]
+            for axis in AXES:
+                before = keys.loc[rows, "account_id"].map(p[axis])
+                out.loc[rows, f"{axis}_trend"] = (axes.loc[rows, axis] - before).round(2)
+        return out
+
+    def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
+        model, con = self.model, self.con
+        inputs = self._engine_inputs()
         spine = date_spine(dates, model.window_days, model.working_days)
         measures = account_measures(inputs, spine, model).to_pandas()
         measures["as_of"] = pd.to_datetime(measures["as_of"]).dt.date
         measures = measures.sort_values(["as_of", "account_id"]).reset_index(drop=True)
-        axes, parts = score_axes(measures, model)
-        tiers = assign_tiers(axes, measures["segment"], model)
+        stale = max([m.staleness_days for a in AXES for seg in [None, *[g.name for g in model.segments]]
+                     for m in model.axis(a, seg).measures.values()] + [1])
+        previous = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates))
+        active = overrides.active_overrides(con, dates)
+        m_over = active[active["kind"] == "measure"]
+        axes, parts = score_axes(measures, model, previous=previous, overrides=m_over)
+        trends = self._trends(measures[["as_of", "account_id"]], axes)
+        tiers = assign_tiers(axes, measures["model_segment"], model, trends, measures["tenure_days"])
 
         ledger = {n: self._input(n) for n in ("outcomes", "acknowledgements", "contacts")}
         if all(t is not None for t in ledger.values()):
@@ -206,30 +267,38 @@ class Workspace:
             evidence = pd.DataFrame(columns=EVIDENCE_COLUMNS)
             verdict = pd.DataFrame(columns=["as_of", "account_id", "gold_evidence"])
 
-        accounts = inputs.accounts.select("account_id", "name", "arr").to_pandas()
+        accounts = inputs.accounts.select("account_id", "name", "arr", "parent_id").to_pandas()
         fact = inputs.daily_usage
         through = {d: fact.filter(fact.day <= d).day.max().to_pandas() for d in dates}
-        scores = measures[["as_of", "account_id", "segment"]].merge(accounts, on="account_id")
-        scores = pd.concat([scores, axes.drop(columns=["as_of", "account_id"]), tiers], axis=1)
+        scores = measures[["as_of", "account_id", "segment", "model_segment"]].merge(
+            accounts.drop(columns="parent_id"), on="account_id"
+        )
+        scores = pd.concat([scores, axes.drop(columns=["as_of", "account_id"]), trends, tiers], axis=1)
         verdict = verdict.astype({"gold_evidence": "boolean"})
         scores = scores.merge(verdict, on=["as_of", "account_id"], how="left")
         scores["gold_evidence"] = scores["gold_evidence"].fillna(False)
-        scores["tier"] = scores["axis_tier"].where(~((scores["axis_tier"] == "green") & scores["gold_evidence"]), "gold")
+        scores["computed_tier"] = scores["axis_tier"].where(
+            ~((scores["axis_tier"] == "green") & scores["gold_evidence"]), "gold"
+        )
+        t_over = active[active["kind"] == "tier"][["as_of", "account_id", "tier", "note"]]
+        scores = scores.merge(t_over.rename(columns={"tier": "override_tier", "note": "override"}),
+                              on=["as_of", "account_id"], how="left")
+        scores["tier"] = scores["override_tier"].fillna(scores["computed_tier"])
         scores["model_name"] = model.name
         scores["model_version"] = model.version
         scores["computed_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
         scores["data_through"] = scores["as_of"].map(lambda d: through[d])
-        scores = scores[
-            ["as_of", "account_id", "name", "segment", "arr", "engagement", "engagement_coverage",
-             "indispensability", "indispensability_coverage", "axis_tier", "tier", "tier_rule",
-             "gold_evidence", "model_name", "model_version", "computed_at", "data_through"]
-        ]
-        parts = parts.merge(measure_details(measures), on=["as_of", "account_id", "measure"], how="left")
+        scores = scores[SCORE_COLUMNS]
+        parts = parts.merge(measure_details(measures, model), on=["as_of", "account_id", "measure"], how="left")
         parts["model_version"] = model.version
         keep_acc = set(scores["account_id"])
         evidence = evidence[evidence["account_id"].isin(keep_acc)].reset_index(drop=True)
+        rolled = rollup(scores, accounts.set_index("account_id")["parent_id"], model)
         snapshots.write_snapshots(
-            con, dates, {"scores": scores, "score_measures": parts, "gold_evidence": evidence.astype({"as_of": "object"})}
+            con, dates, {
+                "scores": scores, "score_measures": parts, "gold_evidence": evidence.astype({"as_of": "object"}),
+                "rollups": rolled,
+            }
         )
         return scores
 
@@ -250,14 +319,144 @@ class Workspace:
     def explain(self, account_id: str, as_of: str | dt_.date | None = None) -> Explanation:
         """Why ``account_id`` has its tier on ``as_of`` (the latest scored date by default)."""
         day = self._stored_date(as_of)
-        row = snapshots.read_snapshot(self.con, "scores", day, account_id)
-        if row.empty:
-            known = snapshots.read_snapshot(self.con, "scores", day)["account_id"]
-            hint = ", ".join(sorted(known)[:5])
-            raise GoldpathError(f"no score for account {account_id!r} on {day}; scored accounts include {hint}")
+        row = self._score_row(account_id, day)
         parts = snapshots.read_snapshot(self.con, "score_measures", day, account_id)
         evidence = snapshots.read_snapshot(self.con, "gold_evidence", day, account_id)
-        return build_explanation(row.iloc[0], parts, evidence)
+        return build_explanation(row, parts, evidence)
+
+    def plan(self, account_id: str, as_of: str | dt_.date | None = None) -> NextTierPlan:
+        """The path from the account's tier to the next one (raw-value targets per measure)."""
+        day = self._stored_date(as_of)
+        row = self._score_row(account_id, day)
+        parts = snapshots.read_snapshot(self.con, "score_measures", day, account_id)
+        all_parts = snapshots.read_snapshot(self.con, "score_measures", day)
+        scores = snapshots.read_snapshot(self.con, "scores", day)
+        peers_ids = set(scores.loc[(scores["model_segment"] == row["model_segment"])
+                                   & (scores["account_id"] != account_id), "account_id"])
+
+        def peers(measure: str) -> np.ndarray:
+            p = all_parts[(all_parts["measure"] == measure) & all_parts["account_id"].isin(peers_ids)]
+            return p["raw"].to_numpy(dtype=float)
+
+        return plan_next_tier(row, parts, self.model, peers)
+
+    def changes(self, account_id: str, since: str | dt_.date, as_of: str | dt_.date | None = None) -> pd.DataFrame:
+        """What moved each axis of an account between two stored snapshots, measure by measure.
+
+        Returns one row per axis and measure with the raw value, score and contribution on
+        each date and the change of the contribution; per axis the changes add up exactly
+        to the change of the axis score.
+        """
+        day, before = self._stored_date(as_of), _as_date(since)
+        self._score_row(account_id, before)
+        self._score_row(account_id, day)
+        cols = ["axis", "measure", "raw", "score", "contribution", "status"]
+        a = snapshots.read_snapshot(self.con, "score_measures", before, account_id)[cols]
+        b = snapshots.read_snapshot(self.con, "score_measures", day, account_id)[cols]
+        m = a.merge(b, on=["axis", "measure"], how="outer", suffixes=("_before", "_after"))
+        for c in ("contribution_before", "contribution_after"):
+            m[c] = m[c].fillna(0.0)
+        m["contribution_change"] = (hundredths(m["contribution_after"]) - hundredths(m["contribution_before"])) / 100.0
+        return m.sort_values(["axis", "contribution_change"], key=lambda c: c.abs() if c.name == "contribution_change" else c,
+                             ascending=[True, False]).reset_index(drop=True)
+
+    def actions(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
+        """Next best actions across the portfolio from the workspace's playbooks, ranked."""
+        if not self.config.playbooks:
+            raise GoldpathError("no playbooks configured; add `playbooks: playbooks.yaml` to goldpath.yaml")
+        playbooks = load_playbooks(self.root / self.config.playbooks)
+        day = self._stored_date(as_of)
+        scores = snapshots.read_snapshot(self.con, "scores", day)
+        parts = snapshots.read_snapshot(self.con, "score_measures", day)
+        evidence = snapshots.read_snapshot(self.con, "gold_evidence", day)
+        gaps, closeness = [], {}
+        for row in scores.itertuples(index=False):
+            s = pd.Series(row._asdict())
+            gaps.append({"account_id": row.account_id, "kind": "tier", "label": f"tier {row.tier}"})
+            if row.axis_tier in ("red", "yellow", INSUFFICIENT):
+                plan = plan_next_tier(s, parts[parts["account_id"] == row.account_id], self.model)
+                closeness[row.account_id] = 0.0 if plan.target is None else max(0.0, 1 - plan.total_gap / 100)
+                for g in plan.gaps:
+                    gaps.append({"account_id": row.account_id, "kind": "axis", "axis": g.axis, "gap": g.gap,
+                                 "label": f"{g.axis} {g.value:.2f} < {g.needed:g}"})
+                    for t in g.combined:
+                        gaps.append({"account_id": row.account_id, "kind": "measure", "axis": g.axis,
+                                     "measure": t.measure, "raw": t.raw, "target": t.target_raw,
+                                     "label": f"{t.measure} {_short(t.raw)} -> {_short(t.target_raw)}"})
+            elif row.tier == "green":
+                ev = evidence[evidence["account_id"] == row.account_id]
+                groups = len(self.model.gold.required_roles)
+                met = ev.groupby(["outcome_id", "requirement"])["requirement_met"].first().groupby(level=0).sum()
+                closeness[row.account_id] = float(met.max()) / groups if len(ev) else 0.0
+                gaps.extend(_evidence_gaps(row.account_id, ev))
+            else:
+                closeness[row.account_id] = 1.0
+        accounts = scores[["account_id", "name", "tier", "arr"]].assign(closeness=scores["account_id"].map(closeness).fillna(0.0))
+        return match_actions(pd.DataFrame(gaps), accounts, playbooks)
+
+    def set_override(
+        self, account_id: str, *, author: str, reason: str, expires: str | dt_.date,
+        tier: str | None = None, measure: str | None = None, score: float | None = None,
+        starts: str | dt_.date | None = None,
+    ) -> int:
+        """Override an account's tier or one measure's score from ``starts`` (today) to ``expires``.
+
+        The override is audited, applied by every later scoring of a date in its period,
+        never changed by a scoring run, and named in explanations.
+        """
+        accounts = self._input("accounts")
+        if accounts is None or accounts.filter(accounts.account_id == account_id).count().to_pyarrow().as_py() == 0:
+            raise GoldpathError(f"unknown account {account_id!r}")
+        if tier is not None and tier not in ("red", "yellow", "green"):
+            raise GoldpathError(f"tier override must be red, yellow or green (got {tier!r}); GOLD needs evidence")
+        if measure is not None:
+            known = {n for a in AXES for seg in [None, *[g.name for g in self.model.segments]]
+                     for n in self.model.axis(a, seg).measures}
+            if measure not in known:
+                raise GoldpathError(f"unknown measure {measure!r}; the model has {', '.join(sorted(known))}")
+        start = _as_date(starts) if starts is not None else dt_.date.today()
+        return overrides.add_override(
+            self.con, account_id, author=author, reason=reason, expires=_as_date(expires), starts=start,
+            tier=tier, measure=measure, score=score,
+        )
+
+    def remove_override(self, override_id: int, *, author: str, reason: str, on: str | dt_.date | None = None) -> None:
+        """End an override from ``on`` (today by default); the change is audited."""
+        overrides.remove_override(self.con, override_id, author=author, reason=reason,
+                                  on=_as_date(on) if on is not None else dt_.date.today())
+
+    def overrides(self) -> pd.DataFrame:
+        """Every override ever recorded, newest first."""
+        return overrides.list_overrides(self.con)
+
+    def audit_log(self) -> pd.DataFrame:
+        """Every audited change, oldest first."""
+        return overrides.audit_log(self.con)
+
+    def rollups(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
+        """Parent accounts rolled up from their children on a scored date."""
+        day = self._stored_date(as_of)
+        if not snapshots.has_table(self.con, "rollups"):
+            return pd.DataFrame()
+        return snapshots.read_snapshot(self.con, "rollups", day)
+
+    def _score_row(self, account_id: str, day: dt_.date) -> pd.Series:
+        row = snapshots.read_snapshot(self.con, "scores", day, account_id)
+        if not row.empty:
+            return row.iloc[0]
+        scored = snapshots.read_snapshot(self.con, "scores", day)
+        if scored.empty:
+            dates = snapshots.scored_dates(self.con)
+            listed = ", ".join(str(d) for d in dates[-5:]) or "none yet"
+            raise GoldpathError(f"{day} has not been scored; scored dates: {listed}")
+        accounts = self._input("accounts")
+        if accounts is not None and accounts.filter(accounts.account_id == account_id).count().to_pyarrow().as_py():
+            raise GoldpathError(
+                f"account {account_id!r} was not under contract on {day} (its contract starts later, or a "
+                f"renewals row says it churned by then), so it has no score"
+            )
+        hint = ", ".join(sorted(scored["account_id"])[:5])
+        raise GoldpathError(f"unknown account {account_id!r}; scored accounts include {hint}")
 
     def account_count(self) -> int:
         """Number of accounts in the stored inputs."""
@@ -287,10 +486,13 @@ def _as_date(value: str | dt_.date) -> dt_.date:
         return value.date()
     if isinstance(value, dt_.date):
         return value
+    text = str(value)
     try:
-        return dt_.date.fromisoformat(str(value))
+        return dt_.date.fromisoformat(text)
     except ValueError as exc:
-        raise GoldpathError(f"as-of date {value!r}: expected YYYY-MM-DD") from exc
+        shape = len(text) == 10 and text[4] == "-" and text[7] == "-"
+        why = "is not a calendar date" if shape else "expected YYYY-MM-DD"
+        raise GoldpathError(f"date {text!r}: {why}") from exc
 
 
 def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], file: str) -> tuple[ir.Table, pd.DataFrame]:
@@ -309,3 +511,29 @@ def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], fil
     kept = a.filter(~a[ROW].isin(bad[ROW]))
     table = con.create_table(f"_ok_acks_{uuid.uuid4().hex[:8]}", kept, temp=True)
     return table, problems[PROBLEM_COLUMNS]
+
+
+def _short(x: float | None) -> str:
+    return "-" if x is None or pd.isna(x) else f"{x:.3g}"
+
+
+def _evidence_gaps(account_id: str, ev: pd.DataFrame) -> list[dict]:
+    """Missing GOLD evidence of a Green account, one gap per unmet requirement of its best outcome."""
+    if ev.empty:
+        return [{"account_id": account_id, "kind": "evidence", "evidence": "no outcome", "label": "no value outcome"}]
+    gaps = []
+    for outcome_id, rows in ev.groupby("outcome_id"):
+        first = rows.iloc[0]
+        if not first["achieved"]:
+            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": "not achieved",
+                         "outcome": first["title"], "label": f"outcome {outcome_id} not achieved"})
+        for requirement, g in rows.groupby("requirement", sort=False):
+            if bool(g["requirement_met"].iloc[0]):
+                continue
+            worst = g.iloc[0]
+            status = "contact left" if (g["status"] == "contact left").any() else worst["status"]
+            status = "expired" if (g["status"] == "expired").any() and status != "contact left" else status
+            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": status, "requirement": requirement,
+                         "role": requirement, "contact": worst.get("contact_name"), "outcome": first["title"],
+                         "label": f"{requirement} acknowledgement {status}"})
+    return gaps

@@ -47,7 +47,7 @@ def test_demo_prints_a_portfolio_with_red_green_and_gold(demo):
     counts = tier_counts(out)
     assert counts["GOLD"] >= 1 and counts["green"] >= 1 and counts["red"] >= 1, out
     assert "Portfolio on 2022-12-31" in out
-    assert "events" in out and "duplicates dropped" in out
+    assert "events" in out and "of accepted: duplicates" in out
 
 
 def test_explain_gold_account_adds_up(demo):
@@ -97,7 +97,7 @@ def test_unknown_account_is_a_clear_error(demo):
     ws, _ = demo
     proc = run("explain", "NOPE", "-w", str(ws), check=False)
     assert proc.returncode == 2
-    assert "no score for account 'NOPE'" in proc.stderr
+    assert "unknown account 'NOPE'" in proc.stderr
 
 
 def workspace_with(ws: Path, dest: Path, table: str, text: str) -> Path:

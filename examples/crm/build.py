@@ -63,6 +63,10 @@ CRITICALITY = {
 }
 SEGMENT_CRITICALITY = {("prospect_search", "starter"): 1}
 
+PARENTS = {a: "G-NORTH" for a in ("A002", "A014", "A040", "A081")} | {
+    a: "G-SOUTH" for a in ("A003", "A029", "A099", "A117", "A145")
+}
+
 ADJECTIVES = ["Northwind", "Bluebird", "Summit", "Cedar", "Harbor", "Granite", "Lumen", "Maple", "Orion",
               "Pioneer", "Quarry", "Redwood", "Silver", "Tidewater", "Union", "Vantage", "Willow", "Yarrow"]
 NOUNS = ["Logistics", "Realty", "Dental", "Foods", "Partners", "Labs", "Insurance", "Builders", "Media",
@@ -119,7 +123,8 @@ def build(src: Path) -> None:
     combos = [f"{a} {b}" for a in ADJECTIVES for b in NOUNS]
     order = np.random.default_rng(7).permutation(len(combos))[:n]
     accounts.insert(1, "name", [combos[i] for i in order])
-    accounts["parent_id"] = ""
+    # Illustrative hierarchy: two groups of related customers under a parent id.
+    accounts["parent_id"] = accounts["account_id"].map(PARENTS).fillna("")
     accounts = accounts[["account_id", "name", "segment", "arr", "seats", "contract_start", "renewal_date", "parent_id", "timezone"]]
     accounts.to_csv(OUT / "accounts.csv", index=False)
 
@@ -160,8 +165,29 @@ def build(src: Path) -> None:
     pd.DataFrame([{"account_id": "A021", "process": "list_marketing", "criticality": 0}]).to_csv(
         OUT / "criticality_overrides.csv", index=False
     )
+    build_signals(ev.assign(account_id=ev["account_id"].map(account_id)), accounts)
     build_ledger(ev.assign(account_id=ev["account_id"].map(account_id)), accounts)
     shutil.copy(src / "LICENSE_fightchurn_MIT.md", OUT.parent / "LICENSE_fightchurn_MIT.md")
+
+
+def build_signals(ev: pd.DataFrame, accounts: pd.DataFrame) -> None:
+    """Write ``signals.csv``: won deal value per 90 days at each month end (from the simulation)
+    and an illustrative NPS for some accounts (hand-made, seeded, labelled as such)."""
+    wins = ev[ev["event_type"] == "win_opportunity"][["account_id", "event_time", "value"]]
+    rows = []
+    for month_end in pd.date_range("2022-01-31", "2022-12-31", freq="ME"):
+        w = wins[(wins["event_time"] > month_end - pd.Timedelta(days=90)) & (wins["event_time"] <= month_end + pd.Timedelta(days=1))]
+        total = w.groupby("account_id")["value"].sum()
+        for aid, start in zip(accounts["account_id"], pd.to_datetime(accounts["contract_start"])):
+            if start <= month_end:
+                rows.append({"account_id": aid, "metric": "won_value_90d", "value": round(float(total.get(aid, 0.0)), 2),
+                             "date": month_end.date()})
+    rng = np.random.default_rng(2022)
+    surveyed = sorted(rng.choice(accounts["account_id"].to_numpy(), size=40, replace=False))
+    for aid in surveyed:
+        for d in ("2022-06-15", "2022-11-15"):
+            rows.append({"account_id": aid, "metric": "nps", "value": float(rng.integers(-4, 11) * 10), "date": d})
+    pd.DataFrame(rows).to_csv(OUT / "signals.csv", index=False)
 
 
 def build_ledger(ev: pd.DataFrame, accounts: pd.DataFrame) -> None:
@@ -208,6 +234,9 @@ def build_ledger(ev: pd.DataFrame, accounts: pd.DataFrame) -> None:
         note + "contacts.csv, outcomes.csv and acknowledgements.csv are an illustration: the crm6\n"
         "simulation has no stakeholders, outcomes or acknowledgements. Outcome values come from\n"
         "each account's won deal values (win_opportunity events) in the simulation.\n"
+        "The `nps` rows of signals.csv (40 accounts, two surveys) and the parent_id groups G-NORTH\n"
+        "and G-SOUTH in accounts.csv are illustrative too; `won_value_90d` in signals.csv is\n"
+        "computed from the simulation.\n"
     )
 
 

@@ -250,6 +250,20 @@ TABLES: dict[str, TableSpec] = {
             required=False,
         ),
         TableSpec(
+            "signals",
+            "Account-level signals over time (NPS, CSAT, open tickets, integrations connected...); a measure "
+            "with `signal: METRIC` reads the latest value within its freshness limit.",
+            (
+                Column("account_id", "string", "Account."),
+                Column("metric", "string", "Name of the signal, as the model's `signal:` refers to it."),
+                Column("value", "number", "Value of the signal."),
+                Column("date", "date", "Date the value was observed."),
+            ),
+            key=("account_id", "metric", "date"),
+            references=(_ACCOUNT,),
+            required=False,
+        ),
+        TableSpec(
             "renewals",
             "Renewal decisions, for history and backtests.",
             (
@@ -277,6 +291,7 @@ LOAD_ORDER = [
     "outcomes",
     "acknowledgements",
     "renewals",
+    "signals",
     "events",
 ]
 assert sorted(LOAD_ORDER) == sorted(TABLES)

@@ -77,8 +77,9 @@ def _parse(col: Column, raw: ir.StringValue) -> tuple[ir.Value, ir.BooleanValue]
         num = raw.try_cast(dt.float64)
         bad = present & (num.isnull() | num.isnan() | num.isinf())
         if col.type == "integer":
-            whole = num.try_cast(dt.int64)  # NULL when out of the int64 range
-            bad = bad | (present & num.notnull() & ((num != num.floor()) | whole.isnull()))
+            # NULL out of the int64 range; compared as a float, since ibis casts floor() to int64.
+            whole = num.try_cast(dt.int64)
+            bad = bad | (present & num.notnull() & (whole.isnull() | (whole.cast(dt.float64) != num)))
             typed = ibis.ifelse(bad, ibis.null(dt.int64), whole)
         else:
             typed = ibis.ifelse(bad, ibis.null(dt.float64), num)
@@ -186,7 +187,7 @@ def validate(
         missing = joined.filter(joined._ref.isnull() & joined[ref.column].notnull())
         problem_parts.append(
             missing.select(
-                row=missing[ROW], column=ibis.literal(ref.column), value=missing[ref.column],
+                row=missing[ROW], column=ibis.literal(ref.column), value=missing[ref.column].substr(0, _VALUE_CHARS),
                 problem=ibis.literal(f"unknown {ref.target}; expected an id present in {ref.table}"),
             )
         )

@@ -39,12 +39,14 @@ class EngineInputs:
     process_criticality: ir.Table
     criticality_overrides: ir.Table | None = None
     renewals: ir.Table | None = None
+    signals: ir.Table | None = None
 
 
 def date_spine(as_of: list[dt_.date], window_days: int, working_days: list[str]) -> pd.DataFrame:
     """One row per as-of date with its window's first day and number of working days.
 
-    Dates are a sequence of calendar days, never timestamps plus 24 hours.
+    Dates are a sequence of calendar days, never timestamps plus 24 hours; all day
+    arithmetic happens here, on dates, so every engine sees the same windows.
     """
     work = np.array([WEEKDAYS[d.weekday()] in working_days for d in _days(dt_.date(2000, 1, 3), 7)])
     rows = []
@@ -57,6 +59,13 @@ def date_spine(as_of: list[dt_.date], window_days: int, working_days: list[str])
 
 def _days(start: dt_.date, n: int) -> list[dt_.date]:
     return [start + dt_.timedelta(days=i) for i in range(n)]
+
+
+def _calendar(spine_df: pd.DataFrame, working_days: list[str]) -> pd.DataFrame:
+    """Every day the windows cover, with 1 for a working day."""
+    start, end = min(spine_df["window_start"]), max(spine_df["as_of"])
+    days = _days(start, (end - start).days + 1)
+    return pd.DataFrame({"day": days, "is_working": [int(WEEKDAYS[d.weekday()] in working_days) for d in days]})
 
 
 def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
@@ -108,8 +117,52 @@ def key_features_table(model: Model) -> ir.Table:
     return ibis.memtable(df, schema={"segment_key": "string", "feature": "string"})
 
 
+def model_segment(accounts: ir.Table, as_of: ir.DateValue, model: Model) -> ir.StringValue:
+    """The model segment of each account on ``as_of``: first matching rule, else ``default``.
+
+    Without segment rules the account's own ``segment`` column is its model segment.
+    """
+    if not model.segments:
+        return accounts.segment
+    tenure = as_of.delta(accounts.contract_start, unit="day")
+    branches = []
+    for rule in model.segments:
+        cond = ibis.literal(True)
+        w = rule.when
+        if w.segment is not None:
+            cond &= accounts.segment.isin(w.segment)
+        for value, rng in ((accounts.arr, w.arr), (accounts.seats, w.seats), (tenure, w.tenure_days)):
+            if rng is None:
+                continue
+            if rng.min is not None:
+                cond &= value >= rng.min
+            if rng.max is not None:
+                cond &= value <= rng.max
+        branches.append((cond, ibis.literal(rule.name)))
+    return ibis.cases(*branches, else_=ibis.literal(DEFAULT_SEGMENT))
+
+
+def signal_values(signals: ir.Table, spine_df: pd.DataFrame, model: Model) -> list[ir.Table]:
+    """Per signal measure: the latest value (and its date) within the freshness limit, per account and date."""
+    out = []
+    for name, m in model.signal_measures().items():
+        sp = spine_df[["as_of"]].assign(since=[d - dt_.timedelta(days=m.freshness_days - 1) for d in spine_df["as_of"]])
+        spine = ibis.memtable(sp)
+        sig = signals.filter(signals.metric == m.signal)
+        j = sig.join(spine, [sig.date >= spine.since, sig.date <= spine.as_of])
+        w = ibis.window(group_by=[j.as_of, j.account_id], order_by=ibis.desc(j.date))
+        j = j.mutate(_n=ibis.row_number().over(w))
+        latest = j.filter(j._n == 0)
+        out.append(latest.select("as_of", "account_id", **{name: latest.value, f"{name}__date": latest.date}))
+    return out
+
+
 def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model) -> ir.Table:
     """Raw measures and their parts for every account in the portfolio on each as-of date.
+
+    Each account's window runs from ``max(window_start, contract_start)`` to ``as_of``
+    (``window_days`` and ``working_days`` are its own). Measures that count users are null
+    for an account whose events never name a user (``users_unknown``).
 
     Returns
     -------
@@ -120,11 +173,33 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     """
     spine = ibis.memtable(spine_df)
     acc = inputs.accounts
-    base = portfolio(acc.select("account_id", "segment", "seats", "contract_start"), spine, inputs.renewals)
-    base = base.select("as_of", "account_id", "segment", "seats", "window_days", "working_days")
+    base = portfolio(acc.select("account_id", "segment", "arr", "seats", "contract_start"), spine, inputs.renewals)
+    base = base.mutate(
+        model_segment=model_segment(base, base.as_of, model),
+        tenure_days=base.as_of.delta(base.contract_start, unit="day"),
+        # An account's window starts no earlier than its contract: a customer of 3 days is
+        # measured over 3 days, not over the full window.
+        window_from=ibis.greatest(base.window_start, base.contract_start),
+    )
+    base = base.mutate(window_days=base.as_of.delta(base.window_from, unit="day") + 1)
+    cal = ibis.memtable(_calendar(spine_df, model.working_days))
+    wd = base.select("as_of", "account_id", "window_from").join(
+        cal, [cal.day >= base.window_from, cal.day <= base.as_of]
+    )
+    work = wd.group_by(["as_of", "account_id"]).aggregate(working_days=wd.is_working.sum())
+    base = base.drop("working_days").left_join(work, ["as_of", "account_id"]).select(~s.endswith("_right"))
+    base = base.mutate(working_days=base.working_days.fill_null(0))
+    base = base.select(
+        "as_of", "account_id", "segment", "model_segment", "seats", "tenure_days", "window_from", "window_days",
+        "working_days",
+    )
 
     f = inputs.daily_usage
-    fw = f.join(spine.select("as_of", "window_start"), [f.day >= spine.window_start, f.day <= spine.as_of])
+    # Sources without user ids: an account whose events never name a user has no user measures.
+    seen = f.group_by("account_id").aggregate(_rows=f.count(), _user_rows=f.count(where=f.user_id.notnull()))
+    no_users = seen.filter((seen._rows > 0) & (seen._user_rows == 0)).select("account_id", users_unknown=ibis.literal(True))
+    fw = f.join(base.select("as_of", "account_id", "window_from"), "account_id")
+    fw = fw.filter((fw.day >= fw.window_from) & (fw.day <= fw.as_of)).drop("window_from")
     keys = ["as_of", "account_id"]
 
     # Users and user-days (exact distinct counts over the window, from the daily fact).
@@ -134,7 +209,7 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     # Key features used by at least N users.
     kf = key_features_table(model)
     listed = list(model.params.key_features)
-    seg_key = ibis.ifelse(base.segment.isin(listed), base.segment, ibis.literal(DEFAULT_SEGMENT))
+    seg_key = ibis.ifelse(base.model_segment.isin(listed), base.model_segment, ibis.literal(DEFAULT_SEGMENT))
     base = base.mutate(segment_key=seg_key)
     fu = fw.filter(fw.user_id.notnull()).group_by(["as_of", "account_id", "feature"]).aggregate(
         feature_users=fw.user_id.nunique()
@@ -176,19 +251,25 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     cusers = cu.group_by(keys).aggregate(critical_users=cu.user_id.nunique())
 
     m = base
-    for part in (users, key, procs, cusers):
+    signals = signal_values(inputs.signals, spine_df, model) if inputs.signals is not None else []
+    for part in (users, key, procs, cusers, *signals):
         m = m.left_join(part, keys).select(~s.endswith("_right"))
-    m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS})
+    m = m.left_join(no_users, "account_id").select(~s.endswith("_right"))
+    m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS}, users_unknown=m.users_unknown.fill_null(False))
+
+    def by_user(value: ir.FloatingValue) -> ir.FloatingValue:
+        return ibis.ifelse(m.users_unknown, ibis.null(dt.float64), value)
+
     return m.mutate(
-        active_seat_ratio=_ratio(m.active_users, m.seats),
-        stickiness=_ratio(m.user_days, m.active_users * m.window_days),
-        active_days_per_active_user=_ratio(m.user_days, m.active_users),
-        key_feature_adoption=_ratio(m.key_features_adopted, m.key_features_total),
+        active_seat_ratio=by_user(_ratio(m.active_users, m.seats)),
+        stickiness=by_user(_ratio(m.user_days, m.active_users * m.window_days)),
+        active_days_per_active_user=by_user(_ratio(m.user_days, m.active_users)),
+        key_feature_adoption=by_user(_ratio(m.key_features_adopted, m.key_features_total)),
         process_coverage=_ratio(m.criticality_run, m.criticality_total),
         critical_process_regularity=ibis.ifelse(
             m.working_days > 0, _ratio(m.critical_regular_weight, m.critical_weight), ibis.null(dt.float64)
         ),
-        critical_process_reach=ibis.ifelse(
+        critical_process_reach=by_user(ibis.ifelse(
             m.critical_processes > 0, _ratio(m.critical_users, m.active_users), ibis.null(dt.float64)
-        ),
+        )),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Direction = Literal["higher", "lower"]
@@ -20,6 +21,14 @@ class _Scheme(BaseModel):
     def apply(self, raw: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         """Map raw values to scores in 0..100; NaN (no data) stays NaN."""
         raise NotImplementedError
+
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:  # pragma: no cover
+        """The raw value nearest to ``current`` that scores at least ``score``; None if none does."""
+        raise NotImplementedError
+
+    def score_peers(self, raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Scores where the scheme depends on peers (percentile); others ignore ``groups``."""
+        return self.apply(raw)
 
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -55,6 +64,13 @@ class LinearScheme(_Scheme):
         if self.direction == "lower":
             frac = 1.0 - frac
         return _clamp(100.0 * frac)
+
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:
+        """Invert the line (clamped: 100 needs ``max``, or ``min`` when lower is better)."""
+        frac = min(max(score, 0.0), 100.0) / 100.0
+        if self.direction == "lower":
+            frac = 1.0 - frac
+        return self.min + frac * (self.max - self.min)
 
     def describe(self) -> str:
         """One line for explanations."""
@@ -103,6 +119,19 @@ class BandsScheme(_Scheme):
         out = scores[np.clip(idx, 0, len(scores) - 1)]
         return np.where(np.isnan(raw), np.nan, out)
 
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:
+        """The nearest raw value to ``current`` inside a band scoring at least ``score``."""
+        best = None
+        for b in self.bands:
+            if b.score + 1e-9 < score:
+                continue
+            lo = -np.inf if b.min is None else b.min
+            hi = np.inf if b.max is None else np.nextafter(b.max, -np.inf)
+            cand = min(max(current, lo), hi)
+            if best is None or abs(cand - current) < abs(best - current):
+                best = cand
+        return None if best is None else float(best)
+
     def describe(self) -> str:
         """One line for explanations."""
         parts = []
@@ -127,6 +156,13 @@ class TargetScheme(_Scheme):
             else:
                 ratio = np.where(raw <= 0, 1.0, self.target / raw)
         return np.where(np.isnan(raw), np.nan, _clamp(100.0 * ratio))
+
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:
+        """Invert the ratio: ``score / 100 * target`` (``target * 100 / score`` when lower is better)."""
+        score = min(max(score, 0.0), 100.0)
+        if self.direction == "higher":
+            return score / 100.0 * self.target
+        return np.inf if score <= 0 else self.target * 100.0 / score
 
     def describe(self) -> str:
         """One line for explanations."""
@@ -154,9 +190,67 @@ class LogScheme(_Scheme):
             frac = 1.0 - frac
         return np.where(np.isnan(raw), np.nan, _clamp(100.0 * frac))
 
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:
+        """Invert the log scale."""
+        frac = min(max(score, 0.0), 100.0) / 100.0
+        if self.direction == "lower":
+            frac = 1.0 - frac
+        lo, hi = np.log1p(self.min), np.log1p(self.max)
+        return float(np.expm1(lo + frac * (hi - lo)))
+
     def describe(self) -> str:
         """One line for explanations."""
         return f"log: {self.min:g} -> 0, {self.max:g} -> 100 ({self.direction} is better)"
 
 
-Scheme = Annotated[Union[LinearScheme, BandsScheme, TargetScheme, LogScheme], Field(discriminator="type")]
+class PercentileScheme(_Scheme):
+    """Percentile rank among the accounts of the same model segment on the same date.
+
+    With ``n`` accounts that have data, the lowest scores 0, the highest 100, and account
+    ``i`` scores ``100 * (r_i - 1) / (n - 1)`` where ``r_i`` is its 1-based rank, ties
+    sharing their mean rank; a lone account scores 50. ``direction: lower`` reverses it.
+    """
+
+    type: Literal["percentile"]
+    direction: Direction = "higher"
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        return self.score_peers(raw, np.zeros(len(raw)))
+
+    def score_peers(self, raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        s = pd.Series(raw, dtype=float)
+        g = pd.Series(groups)
+        rank = s.groupby(g).rank(method="average")
+        n = s.notna().groupby(g).transform("sum")
+        pct = np.where(n > 1, 100.0 * (rank - 1) / (n - 1).clip(lower=1), 50.0)
+        if self.direction == "lower":
+            pct = 100.0 - pct
+        return np.where(np.isnan(raw), np.nan, pct)
+
+    def raw_for(self, score: float, current: float, peers: np.ndarray | None = None) -> float | None:
+        """A raw value just past the peer that must be overtaken (peers exclude the account)."""
+        p = np.sort(np.asarray(peers if peers is not None else [], dtype=float))
+        p = p[~np.isnan(p)]
+        m = len(p)
+        if m == 0:
+            return current
+        k = int(np.ceil(min(max(score, 0.0), 100.0) * m / 100.0 - 1e-9))
+        if self.direction == "higher":
+            if k == 0:
+                return min(current, p[0]) if not np.isnan(current) else p[0]
+            v = p[k - 1]
+            return float(np.nextafter(v, np.inf) if v == 0 else v + abs(v) * 1e-9)
+        p = p[::-1]
+        if k == 0:
+            return max(current, p[0]) if not np.isnan(current) else p[0]
+        v = p[k - 1]
+        return float(np.nextafter(v, -np.inf) if v == 0 else v - abs(v) * 1e-9)
+
+    def describe(self) -> str:
+        """One line for explanations."""
+        return f"percentile within segment ({self.direction} is better)"
+
+
+Scheme = Annotated[
+    Union[LinearScheme, BandsScheme, TargetScheme, LogScheme, PercentileScheme], Field(discriminator="type")
+]

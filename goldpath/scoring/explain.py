@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt_
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
-from goldpath.model.spec import AXES
+from goldpath.model.spec import AXES, Model
 
 #: How each measure's raw value is made, filled from the measure table's count columns.
 MEASURE_DETAILS: dict[str, str] = {
@@ -23,13 +23,22 @@ MEASURE_DETAILS: dict[str, str] = {
 }
 
 
-def measure_details(measures: pd.DataFrame) -> pd.DataFrame:
+def measure_details(measures: pd.DataFrame, model: Model) -> pd.DataFrame:
     """Long table ``as_of, account_id, measure, detail`` describing each raw value."""
     records = measures.to_dict("records")
     rows = []
     for name, template in MEASURE_DETAILS.items():
         for r in records:
             rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": template.format(**r)})
+    for name, m in model.signal_measures().items():
+        for r in records:
+            seen = r.get(f"{name}__date")
+            detail = (
+                f"signal {m.signal} = {r[name]:g} on {pd.Timestamp(seen).date()}"
+                if seen is not None and not pd.isna(seen)
+                else f"no {m.signal} signal in the {m.freshness_days} days to the as-of date"
+            )
+            rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": detail})
     return pd.DataFrame(rows, columns=["as_of", "account_id", "measure", "detail"])
 
 
@@ -61,7 +70,9 @@ class Explanation:
     gold_evidence: bool | None
     evidence: pd.DataFrame
     model: str
-    notes: list[str] = field(default_factory=list)
+    model_segment: str = "default"
+    computed_tier: str | None = None
+    override: str | None = None
 
 
 def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.DataFrame) -> Explanation:
@@ -89,6 +100,9 @@ def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.Da
         gold_evidence=None if pd.isna(gold) else bool(gold),
         evidence=evidence.reset_index(drop=True),
         model=f"{score_row['model_name'] or 'model'} @ {score_row['model_version']}",
+        model_segment=score_row.get("model_segment") or "default",
+        computed_tier=score_row.get("computed_tier"),
+        override=None if pd.isna(score_row.get("override")) else score_row.get("override"),
     )
 
 
@@ -107,25 +121,31 @@ def gold_lines(expl: Explanation) -> list[str]:
         lines.append(f"outcome {outcome_id} '{first['title']}': {state}{att}{roi}")
         for requirement, group in rows.groupby("requirement", sort=False):
             valid = group[group["status"] == "valid"]
-            if len(valid):
+            if bool(group["requirement_met"].iloc[0]):
                 r = valid.iloc[0]
                 lines.append(
                     f"  ok      {requirement}: {r['contact_name']} ({r['role']}) acknowledged {_day(r['ack_date'])}, "
                     f"valid until {_day(r['expires_on'])}"
                 )
                 continue
+            if len(valid):
+                lines.append(f"  SHORT   {requirement}: {len(valid)} valid acknowledgement(s), more are required")
             for r in group.itertuples(index=False):
                 ack, exp, gone = _day(r.ack_date), _day(r.expires_on), _day(r.contact_left)
-                if r.status == "missing":
+                if r.status == "valid":
+                    lines.append(f"          {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, valid until {exp}")
+                elif r.status == "missing":
                     lines.append(f"  MISSING {requirement}: no acknowledgement from a {requirement} contact")
                 elif r.status == "expired":
                     lines.append(
                         f"  EXPIRED {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, expired on {exp}"
                     )
-                else:
+                elif r.status == "contact left":
                     lines.append(
                         f"  LAPSED  {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, left the customer on {gone}"
                     )
+                else:
+                    lines.append(f"  INVALID {requirement}: {r.contact_name} ({r.role}) acknowledged {ack}, {r.status}")
     if expl.gold_evidence and expl.axis_tier != "green":
         lines.append(f"evidence is complete, but the axes give {expl.axis_tier}: GOLD needs Green first")
     return lines

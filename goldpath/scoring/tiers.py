@@ -12,7 +12,13 @@ TIER_ORDER = ["red", "yellow", "green", "gold"]
 """Tiers from worst to best; ``insufficient data`` is outside the order."""
 
 
-def assign_tiers(axes: pd.DataFrame, segments: pd.Series, model: Model) -> pd.DataFrame:
+def assign_tiers(
+    axes: pd.DataFrame,
+    segments: pd.Series,
+    model: Model,
+    trends: pd.DataFrame | None = None,
+    tenure: pd.Series | None = None,
+) -> pd.DataFrame:
     """Apply each segment's rules to the axis scores.
 
     Parameters
@@ -20,7 +26,13 @@ def assign_tiers(axes: pd.DataFrame, segments: pd.Series, model: Model) -> pd.Da
     axes
         Output of :func:`goldpath.scoring.axes.score_axes`.
     segments
-        Segment of each row of ``axes`` (same index).
+        Model segment of each row of ``axes`` (same index).
+    trends
+        ``engagement_trend`` and ``indispensability_trend`` per row (NaN where no earlier
+        snapshot exists: a trend condition then holds).
+    tenure
+        Days since contract start per row; below ``model.min_tenure_days`` the tier is
+        ``insufficient data``.
 
     Returns
     -------
@@ -38,18 +50,29 @@ def assign_tiers(axes: pd.DataFrame, segments: pd.Series, model: Model) -> pd.Da
         low = (cov < need) | axes[axis].isna().to_numpy()
         reasons = np.where(low, reasons + f"{axis} coverage below {need:.0%}; ", reasons)
         short |= low
+    if tenure is not None and model.min_tenure_days:
+        young = tenure.to_numpy() < model.min_tenure_days
+        reasons = np.where(young, reasons + f"customer for fewer than {model.min_tenure_days} days; ", reasons)
+        short |= young
     out.loc[short, "tier_rule"] = [r.rstrip("; ") for r in reasons[short]]
     for segment in segments.unique():
         rules = model.tier_rules(segment)
         pending = (segments == segment).to_numpy() & ~short
         for i, rule in enumerate(rules):
             match = pending.copy()
-            for axis, rng in rule.when.items():
-                v = axes[axis].to_numpy()
+            for key, rng in rule.when.items():
+                if key.endswith("_trend"):
+                    if trends is None:
+                        continue
+                    v = trends[key].to_numpy(dtype=float)
+                    unknown = np.isnan(v)
+                else:
+                    v = axes[key].to_numpy(dtype=float)
+                    unknown = np.zeros(len(v), dtype=bool)
                 if rng.min is not None:
-                    match &= v >= rng.min
+                    match &= unknown | (v >= rng.min)
                 if rng.max is not None:
-                    match &= v <= rng.max
+                    match &= unknown | (v <= rng.max)
             label = "default" if segment not in model.tiers else segment
             out.loc[match, "axis_tier"] = rule.tier
             out.loc[match, "tier_rule"] = f"tiers.{label}[{i}]: {rule.describe()}"

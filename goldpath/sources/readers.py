@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def _sniff_header(path: Path, label: str) -> tuple[str, list[str], bool]:
     try:
         with opener(path, "rb") as fh:
             head = fh.read(64 * 1024)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(label, f"cannot read the file: {exc}") from exc
     lines = head.splitlines()  # \n, \r\n or \r, as pyarrow splits records
     header_only = len(lines) <= 1 and len(head) < 64 * 1024
@@ -151,9 +152,10 @@ def _read_csv(path: Path, label: str) -> RawTable:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24, column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in header},
+                null_values=[""],  # only empty cells: not pyarrow's defaults such as NA, N/A, null, NaN
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),

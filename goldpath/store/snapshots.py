@@ -13,7 +13,8 @@ from typing import Iterator
 import ibis
 import pandas as pd
 
-SNAPSHOT_TABLES = ("scores", "score_measures", "gold_evidence")
+#: Columns of snapshot tables that may be absent (nothing stored yet), for empty reads.
+SNAPSHOT_COLUMNS: dict[str, list[str]] = {}
 
 
 @contextmanager
@@ -91,14 +92,18 @@ def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.Dat
 
 def write_snapshots(con: ibis.BaseBackend, as_of: list[dt_.date], frames: dict[str, pd.DataFrame]) -> None:
     """Replace the rows of the given as-of dates in each snapshot table, in one transaction."""
+    raw = con.con
     for name, df in frames.items():
-        _add_new_columns(con.con, name, df)
+        # An empty table carries no types worth keeping (an empty frame infers none):
+        # it is recreated from the first rows there are.
+        if _exists(raw, name) and raw.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == 0:
+            raw.execute(f'DROP TABLE "{name}"')
+        _add_new_columns(raw, name, df)
     with transaction(con) as raw:
         for name, df in frames.items():
-            exists = _exists(raw, name)
-            if exists:
+            if _exists(raw, name):
                 raw.execute(f'DELETE FROM "{name}" WHERE as_of IN (SELECT unnest(?::DATE[]))', [list(as_of)])
-            if len(df) or not exists:
+            if len(df):
                 _append_df(raw, name, df)
 
 
@@ -108,7 +113,9 @@ def has_table(con: ibis.BaseBackend, name: str) -> bool:
 
 
 def read_snapshot(con: ibis.BaseBackend, name: str, as_of: dt_.date, account_id: str | None = None) -> pd.DataFrame:
-    """Rows of one snapshot table for a date (and optionally one account)."""
+    """Rows of one snapshot table for a date (and optionally one account); empty when none were stored."""
+    if not has_table(con, name):
+        return pd.DataFrame(columns=SNAPSHOT_COLUMNS.get(name, ["as_of", "account_id"]))
     t = con.table(name)
     t = t.filter(t.as_of == as_of)
     if account_id is not None:
@@ -125,3 +132,11 @@ def latest_as_of(con: ibis.BaseBackend) -> dt_.date | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).date()
+
+
+def scored_dates(con: ibis.BaseBackend) -> list[dt_.date]:
+    """Every as-of date with stored scores, oldest first."""
+    if not has_table(con, "scores"):
+        return []
+    values = con.table("scores").as_of.name("as_of").as_table().distinct().order_by("as_of").to_pandas()["as_of"]
+    return [pd.Timestamp(v).date() for v in values]

@@ -18,7 +18,7 @@ from goldpath.model.spec import GoldSpec
 
 EVIDENCE_COLUMNS = [
     "as_of", "account_id", "outcome_id", "title", "achieved", "attainment", "roi",
-    "requirement", "contact_id", "contact_name", "role", "ack_date", "expires_on", "contact_left", "status",
+    "requirement", "contact_id", "contact_name", "role", "ack_date", "expires_on", "contact_left", "status", "requirement_met",
 ]
 
 
@@ -26,12 +26,15 @@ def _group_label(group: list[str]) -> str:
     return " or ".join(group)
 
 
-def outcome_status(outcomes: pd.DataFrame, as_of: dt_.date) -> pd.DataFrame:
+def outcome_status(outcomes: pd.DataFrame, as_of: dt_.date, spec: GoldSpec | None = None) -> pd.DataFrame:
     """Outcomes defined by ``as_of`` with ``achieved`` (bool), ``attainment`` and ``roi``.
 
     Attainment is the share of the way from baseline to target that was covered
-    (1.0 = target reached); ROI is ``(annual_value - cost) / cost``.
+    (1.0 = target reached); ROI is ``(annual_value - cost) / cost``. An outcome is achieved
+    when its measured attainment reaches ``spec.min_attainment`` (and its ROI ``min_roi``,
+    when set).
     """
+    spec = spec or GoldSpec()
     day = pd.Timestamp(as_of)
     o = outcomes.copy()
     for col in ("defined_at", "achieved_at"):
@@ -43,8 +46,11 @@ def outcome_status(outcomes: pd.DataFrame, as_of: dt_.date) -> pd.DataFrame:
         att = np.where(span != 0, (o["achieved"] - o["baseline"]) / span, np.where(o["achieved"] == o["target"], 1.0, 0.0))
         roi = np.where(o["cost"] > 0, (o["annual_value"] - o["cost"]) / o["cost"], np.nan)
     o["attainment"] = np.where(measured, np.round(att.astype(float), 4), np.nan)
-    o["achieved"] = measured & (o["attainment"] >= 1.0)
     o["roi"] = np.round(roi.astype(float), 4)
+    ok = measured & (o["attainment"] >= spec.min_attainment - 1e-12)
+    if spec.min_roi is not None:
+        ok &= o["roi"] >= spec.min_roi
+    o["achieved"] = ok
     return o
 
 
@@ -57,31 +63,41 @@ def gold_evidence(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate the evidence for every account with outcomes, on each as-of date.
 
+    An acknowledgement dated before its outcome was defined, or before the contact joined,
+    does not count.
+
     Returns
     -------
     evidence
         One row per outcome, role group and acknowledgement considered (or one
         ``missing`` row when a group has none), with its status: ``valid``, ``expired``,
-        ``contact left``, ``not achieved``, ``missing``.
+        ``contact left``, ``before the outcome was defined``, ``before the contact joined``
+        or ``missing``.
     verdict
         ``as_of, account_id, gold_evidence`` (True when some outcome meets every group).
     """
     acknowledgements = acknowledgements.assign(date=pd.to_datetime(acknowledgements["date"]))
-    contacts = contacts.assign(left=pd.to_datetime(contacts["left"]))
+    contacts = contacts.assign(left=pd.to_datetime(contacts["left"]), joined=pd.to_datetime(contacts["joined"]))
     acks = acknowledgements.merge(
-        contacts[["contact_id", "account_id", "name", "role", "left"]].rename(columns={"name": "contact_name"}),
+        contacts[["contact_id", "account_id", "name", "role", "joined", "left"]].rename(columns={"name": "contact_name"}),
         on="contact_id",
-    )
+    ).merge(outcomes[["outcome_id"]].assign(defined_at=pd.to_datetime(outcomes["defined_at"])), on="outcome_id")
     rows: list[dict] = []
     verdict: list[dict] = []
     for as_of in as_of_dates:
-        o = outcome_status(outcomes, as_of)
+        o = outcome_status(outcomes, as_of, spec)
         day = pd.Timestamp(as_of)
         a = acks[acks["date"] <= day].copy()
         a["expires_on"] = a["date"] + pd.Timedelta(days=spec.validity_days)
         left = a["left"].notna() & (a["left"] <= day)
         expired = a["expires_on"] <= day
-        a["status"] = np.select([left, expired], ["contact left", "expired"], "valid")
+        early = a["date"] < a["defined_at"]
+        before_joined = a["joined"].notna() & (a["date"] < a["joined"])
+        a["status"] = np.select(
+            [early, before_joined, left, expired],
+            ["before the outcome was defined", "before the contact joined", "contact left", "expired"],
+            "valid",
+        )
         ok_accounts: set[str] = set()
         for out in o.itertuples(index=False):
             oa = a[(a["outcome_id"] == out.outcome_id) & (a["account_id"] == out.account_id)]
@@ -93,6 +109,8 @@ def gold_evidence(
                     "title": out.title, "achieved": bool(out.achieved), "attainment": out.attainment,
                     "roi": out.roi, "requirement": _group_label(group),
                 }
+                met = int((ga["status"] == "valid").sum()) >= spec.min_acknowledgements
+                base["requirement_met"] = met
                 if ga.empty:
                     rows.append({**base, "status": "missing"})
                     meets_all = False
@@ -103,7 +121,7 @@ def gold_evidence(
                         "role": ack.role, "ack_date": ack.date.date(), "expires_on": ack.expires_on.date(),
                         "contact_left": None if pd.isna(ack.left) else ack.left.date(), "status": ack.status,
                     })
-                if not (ga["status"] == "valid").any():
+                if not met:
                     meets_all = False
             if meets_all:
                 ok_accounts.add(out.account_id)

@@ -1,0 +1,70 @@
+"""Consistency checks across accepted tables: problems that no single row shows.
+
+They do not quarantine anything (every row is valid on its own) but each one distorts
+scores silently if nobody is told, so the load report lists them as warnings.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from goldpath.model.spec import Model
+
+_SHOW = 5
+
+
+def _names(values: list[str]) -> str:
+    shown = ", ".join(sorted(values)[:_SHOW])
+    return shown + (f" and {len(values) - _SHOW} more" if len(values) > _SHOW else "")
+
+
+def consistency_warnings(tables: dict[str, ir.Table], model: Model) -> list[str]:
+    """Warnings about the catalogue, the model's key features and the events.
+
+    Parameters
+    ----------
+    tables
+        Accepted tables of a load, by contract name.
+    model
+        The scoring model, for its key features and critical threshold.
+    """
+    warnings: list[str] = []
+    events, pf, crit = tables["events"], tables["process_features"], tables["process_criticality"]
+    mapped = set(pf.feature.to_pyarrow().to_pylist())
+    by_feature = events.group_by("feature").aggregate(n=events.count()).to_pandas()
+    unmapped = by_feature[~by_feature["feature"].isin(mapped)]
+    if len(unmapped):
+        warnings.append(
+            f"events: {int(unmapped['n'].sum()):,} events of {len(unmapped)} feature(s) map to no process in "
+            f"process_features ({_names(unmapped['feature'].tolist())}); they count for Engagement only"
+        )
+    used = set(by_feature["feature"])
+    processes = set(crit.filter(crit.criticality > 0).process.to_pyarrow().to_pylist())
+    served = set(pf.process.to_pyarrow().to_pylist())
+    orphans = sorted(processes - served)
+    if orphans:
+        warnings.append(
+            f"process_criticality: process(es) {_names(orphans)} have no feature in process_features, so they "
+            f"can never run and lower every account's process coverage"
+        )
+    keys = {f for feats in model.params.key_features.values() for f in feats}
+    unknown = sorted(keys - used - mapped)
+    if unknown:
+        warnings.append(
+            f"model params.key_features: {_names(unknown)} appear in no event and no process_features row; "
+            f"no account can adopt them"
+        )
+    if not any(c >= model.params.critical_min for c in crit.criticality.to_pyarrow().to_pylist()):
+        warnings.append(
+            f"process_criticality: no process reaches critical_min {model.params.critical_min:g}, so the "
+            f"critical-process measures have no data"
+        )
+    ids = events.filter(events.event_id.notnull())
+    shared = ids.group_by("event_id").aggregate(accounts=ids.account_id.nunique())
+    n_shared = shared.filter(shared.accounts > 1).count().to_pyarrow().as_py()
+    if n_shared:
+        warnings.append(
+            f"events: {n_shared:,} event_id value(s) appear in more than one account; they are kept in each "
+            f"(duplicates are only dropped within an account)"
+        )
+    return warnings

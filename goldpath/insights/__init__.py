@@ -1,0 +1,1 @@
+"""Portfolio-level insights: rollups of account hierarchies, playbook actions."""

@@ -1,0 +1,139 @@
+"""Playbooks: rules that turn an account's gaps into next best actions.
+
+A playbook file (``playbooks:`` in ``goldpath.yaml``) lists rules. Each rule's ``when``
+matches one kind of gap: a measure in the account's combined plan to the next tier
+(``measure``), an axis short of the next tier (``axis``), a piece of missing GOLD evidence
+(``evidence`` and optionally ``role``), or the account's tier alone; ``tier`` narrows any
+of them. Actions are ranked by priority, then by ARR at stake times closeness to the next
+tier (1 = about to move up, 0 = far away or without enough data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from goldpath.errors import ConfigError
+
+PRIORITY = {"high": 3, "medium": 2, "low": 1}
+EVIDENCE = ("missing", "expired", "contact left", "not achieved", "no outcome")
+ACTION_COLUMNS = [
+    "account_id", "name", "tier", "arr", "closeness", "priority", "owner", "action", "playbook", "gap",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlaybookWhen(_Strict):
+    """The gap a rule answers."""
+
+    tier: list[Literal["red", "yellow", "green", "insufficient data"]] | None = None
+    axis: Literal["engagement", "indispensability"] | None = None
+    measure: str | None = None
+    evidence: Literal["missing", "expired", "contact left", "not achieved", "no outcome"] | None = None
+    role: Literal["team", "sponsor", "stakeholder", "finance"] | None = None
+
+    @property
+    def kind(self) -> str:
+        """Which kind of gap the rule matches: measure, axis, evidence or tier."""
+        if self.measure:
+            return "measure"
+        if self.axis:
+            return "axis"
+        if self.evidence or self.role:
+            return "evidence"
+        return "tier"
+
+
+class Playbook(_Strict):
+    """One rule: a gap, the action that closes it, who owns it and how urgent it is."""
+
+    name: str
+    when: PlaybookWhen = Field(default_factory=PlaybookWhen)
+    action: str = Field(description="Text with placeholders such as {measure}, {raw}, {target}, {role}, {outcome}.")
+    owner: str = "csm"
+    priority: Literal["high", "medium", "low"] = "medium"
+
+
+class PlaybookFile(_Strict):
+    """Contents of a playbook YAML file."""
+
+    playbooks: list[Playbook] = Field(min_length=1)
+
+
+def load_playbooks(path: Path) -> list[Playbook]:
+    """Load and validate a playbook file, with errors that name the key."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return PlaybookFile.model_validate(data).playbooks
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the playbook file: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(f"{path}: invalid playbooks\n" + "\n".join(lines)) from exc
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, float):
+        return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return "" if x is None else str(x)
+
+
+def match_actions(gaps: pd.DataFrame, accounts: pd.DataFrame, playbooks: list[Playbook]) -> pd.DataFrame:
+    """Actions for every gap that a playbook rule answers, ranked.
+
+    Parameters
+    ----------
+    gaps
+        One row per gap: ``account_id, kind`` (measure, axis, evidence, tier) and the
+        details (``axis, measure, raw, target, gap, evidence, role, requirement, contact,
+        outcome``).
+    accounts
+        ``account_id, name, tier, arr, closeness`` per account.
+    """
+    acc = accounts.set_index("account_id")
+    rows = []
+    for g in gaps.to_dict("records"):
+        a = acc.loc[g["account_id"]]
+        for pb in playbooks:
+            w = pb.when
+            if w.kind != g["kind"] or (w.tier and a["tier"] not in w.tier):
+                continue
+            if w.measure and w.measure != g.get("measure"):
+                continue
+            if w.axis and w.axis != g.get("axis"):
+                continue
+            if w.evidence and w.evidence != g.get("evidence"):
+                continue
+            if w.role and w.role not in str(g.get("requirement") or "").split(" or "):
+                continue
+            ctx = _Blank({k: _fmt(v) for k, v in g.items()})
+            ctx.update(account=g["account_id"], name=a["name"], tier=a["tier"])
+            if w.role:
+                ctx["role"] = w.role
+            rows.append({
+                "account_id": g["account_id"], "name": a["name"], "tier": a["tier"], "arr": float(a["arr"]),
+                "closeness": float(a["closeness"]), "priority": pb.priority, "owner": pb.owner,
+                "action": pb.action.format_map(ctx), "playbook": pb.name, "gap": g.get("label", g["kind"]),
+            })
+    out = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    if out.empty:
+        return out
+    out = out.drop_duplicates(["account_id", "playbook", "action"])
+    out["_p"] = out["priority"].map(PRIORITY)
+    out["_v"] = out["arr"] * out["closeness"]
+    out = out.sort_values(["_p", "_v", "arr", "account_id"], ascending=[False, False, False, True])
+    return out.drop(columns=["_p", "_v"]).reset_index(drop=True)
