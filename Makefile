@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CRM6   ?= ../shared/data/crm6
 
 .PHONY: demo test test-fast example docs clean
 
@@ -20,9 +21,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## Rebuild examples/crm/data from ../shared/data/crm6 (needs the shared folder).
+## Rebuild examples/crm/data from the crm6 simulation (CRM6=path, default ../shared/data/crm6).
 example: $(STAMP)
-	$(BIN)/python examples/crm/build.py ../shared/data/crm6
+	$(BIN)/python examples/crm/build.py $(CRM6)
 
 ## Regenerate docs/data-contract.md from the contract specs.
 docs: $(STAMP)

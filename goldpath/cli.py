@@ -139,9 +139,11 @@ def print_explanation(e: Explanation) -> None:
         f"ARR {acc['arr']:,.0f}  "
         f"as of {e.as_of}  model {e.model}", highlight=False,
     )
-    console.print(f"Tier: {_tier(e.tier)}  ({e.tier_rule})", highlight=False)
     if e.override:
-        console.print(f"Overridden: {e.override}; computed tier {_tier(e.computed_tier)}", highlight=False)
+        console.print(f"Tier: {_tier(e.tier)}  (override {e.override})", highlight=False)
+        console.print(f"Computed tier: {_tier(e.computed_tier)}  ({e.tier_rule})", highlight=False)
+    else:
+        console.print(f"Tier: {_tier(e.tier)}  ({e.tier_rule})", highlight=False)
     if e.axis_tier == "green" and e.tier != "gold":
         console.print("GOLD: not met; the evidence below says what is missing", highlight=False)
     for ax in e.axes:
@@ -410,13 +412,8 @@ def demo(
     """Build the bundled CRM example workspace and run the main job on it."""
     try:
         src = example_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        for item in ("goldpath.yaml", "model.yaml", "data", "SOURCE.md", "LICENSE_fightchurn_MIT.md"):
-            s, d = src / item, directory / item
-            if s.is_dir():
-                shutil.copytree(s, d, dirs_exist_ok=True)
-            elif s.exists():
-                shutil.copy2(s, d)
+        shutil.copytree(src, directory, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("build.py", "*.duckdb", "*.duckdb.wal", "__pycache__"))
         console.print(f"example workspace ready in {directory}/ (crm6 simulation, MIT, Carl Gold)")
         with Workspace(directory) as ws:
             print_load(ws.load())

@@ -49,6 +49,12 @@ def _append_df(raw: object, name: str, df: pd.DataFrame) -> None:
         raw.unregister("_incoming")
 
 
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Give all-empty text columns a text type: DuckDB would otherwise guess INTEGER for them."""
+    empty = [c for c in df.columns if df[c].dtype == object and df[c].isna().all()]
+    return df.astype({c: "string" for c in empty}) if empty else df
+
+
 def _add_new_columns(raw: object, name: str, df: pd.DataFrame) -> None:
     """Add columns that a newer goldpath writes to a table an older one created (NULL in old rows).
 
@@ -58,11 +64,17 @@ def _add_new_columns(raw: object, name: str, df: pd.DataFrame) -> None:
     if not _exists(raw, name):
         return
     have = {r[0] for r in raw.execute(f'DESCRIBE "{name}"').fetchall()}
+    have_types = {r[0]: r[1] for r in raw.execute(f'DESCRIBE "{name}"').fetchall()}
     raw.register("_incoming", df)
     try:
         for col, typ, *_ in raw.execute("DESCRIBE _incoming").fetchall():
             if col not in have:
                 raw.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
+            elif have_types[col] != typ and raw.execute(
+                f'SELECT count("{col}") FROM "{name}"'
+            ).fetchone()[0] == 0:
+                # A column that never held a value was typed by a guess; retype it.
+                raw.execute(f'ALTER TABLE "{name}" ALTER "{col}" TYPE {typ}')
     finally:
         raw.unregister("_incoming")
 
@@ -93,6 +105,7 @@ def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.Dat
 def write_snapshots(con: ibis.BaseBackend, as_of: list[dt_.date], frames: dict[str, pd.DataFrame]) -> None:
     """Replace the rows of the given as-of dates in each snapshot table, in one transaction."""
     raw = con.con
+    frames = {name: _typed(df) for name, df in frames.items()}
     for name, df in frames.items():
         # An empty table carries no types worth keeping (an empty frame infers none):
         # it is recreated from the first rows there are.
