@@ -97,6 +97,8 @@ def _check_names(raw: RawTable) -> None:
     """Reject names the engine cannot tell apart (it ignores case) and a source column ``_row``."""
     seen: dict[str, str] = {}
     for name in raw.table.column_names[:-1]:  # the last column is our ``_row``
+        if not name.strip():
+            raise SourceError(raw.file, f"a column has an empty name: {raw.table.column_names[:-1]}", row="header")
         if name.lower() == ROW:
             raise SourceError(raw.file, f"column name {name!r} is reserved for row numbers; rename it", row="header", column=name)
         if name.lower() in seen:

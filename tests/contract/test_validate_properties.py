@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import math
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from goldpath.sources.readers import ROW, read_raw
 SPEC = TABLES["accounts"]
 COLUMNS = SPEC.column_names
 
-_dates = st.dates(min_value=__import__("datetime").date(1990, 1, 1), max_value=__import__("datetime").date(2040, 12, 31)).map(str)
+_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 12, 31)).map(str)
 VALID = {
     "account_id": st.sampled_from(["A1", "A2", "A3", "a1", "\u00c51"]),  # a small pool, so keys repeat
     "name": st.text(min_size=1, max_size=20),
@@ -122,7 +123,7 @@ def test_accepted_and_quarantined_rows_partition_all_rows(con, records):
 # then fails with ArrowInvalid, which the reader reports as a SourceError. The outcome is
 # what this test checks; the log line is pyarrow's.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes_after_a_valid_header_read_or_raise_source_error(con, data):
     """Whatever bytes follow the header, reading and validating raise nothing but SourceError."""

@@ -169,8 +169,8 @@ def test_row_numbers_after_a_multiline_quoted_value(tmp_path):
 
 
 def test_multiline_values_in_a_file_larger_than_one_read_block(tmp_path):
-    """Quoted line breaks read the same in a file larger than pyarrow's 16 MB block."""
-    record = 'A{i},"note line one\nnote line two, with a comma",{i}\n'
+    """Quoted line breaks read the same in a file larger than pyarrow's 16 MB block (no record is split)."""
+    record = 'A{i},"line one of {i}\nline two, with comma\nline three",{i}\n'
     body = "".join(record.format(i=i) for i in range(1, 320_001))
     path = _write(tmp_path / "big.csv", f"{HEADER}\n{body}A0,short\nA0,last,0\n")
     assert path.stat().st_size > 16 << 20
@@ -405,12 +405,18 @@ def test_parquet_column_that_cannot_be_text_is_a_source_error(tmp_path, column):
     assert (info.value.file, info.value.column) == (str(path), "odd")
 
 
-def test_parquet_column_named_row_is_a_source_error(tmp_path):
-    """``_row`` is reserved in Parquet sources too."""
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [(["_row"], "reserved"), (["a", "A"], "repeats"), (["a", ""], "empty name"), (["a", "  "], "empty name")],
+    ids=["reserved-row", "repeat-ignoring-case", "empty", "blank"],
+)
+def test_parquet_column_names_the_engine_cannot_hold(tmp_path, names, problem):
+    """Parquet column names get the same checks as a CSV header."""
     path = tmp_path / "a.parquet"
-    pq.write_table(pa.table({"_row": ["x"]}), path)
-    with pytest.raises(SourceError, match="reserved"):
+    pq.write_table(pa.Table.from_arrays([pa.array(["x"])] * len(names), names=names), path)
+    with pytest.raises(SourceError, match=problem) as info:
         read_raw(path)
+    assert (info.value.file, info.value.row) == (str(path), "header")
 
 
 def test_not_parquet_behind_a_parquet_name(tmp_path):
