@@ -41,7 +41,9 @@ def _fail(exc: Exception) -> None:
 
 
 def _tier(t: str) -> str:
-    return f"[{TIER_STYLE.get(t, '')}]{t.upper() if t == 'gold' else t}[/]"
+    label = t.upper() if t == "gold" else t
+    style = TIER_STYLE.get(t)
+    return f"[{style}]{label}[/]" if style else label
 
 
 def _plural(n: int, word: str) -> str:
@@ -177,7 +179,10 @@ def init(directory: Path = typer.Argument(..., help="Folder to create the worksp
 
 @app.command()
 def score(
-    as_of: str = typer.Option(..., "--as-of", help="Date to score, YYYY-MM-DD (window ends on it)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score, YYYY-MM-DD (window ends on it)."),
+    start: Optional[str] = typer.Option(None, "--from", help="First date of a history (with --to and --every)."),
+    end: Optional[str] = typer.Option(None, "--to", help="Last date of a history."),
+    every: str = typer.Option("7d", "--every", help="History step: Nd, Nw, or 'week' (each week's last day)."),
     workspace: Path = WORKSPACE,
     load: bool = typer.Option(True, "--load/--no-load", help="Re-read the sources first (default) or use stored inputs."),
     accounts: bool = typer.Option(True, "--accounts/--no-accounts", help="Print one line per account."),
@@ -185,19 +190,45 @@ def score(
         None, help="Only list accounts of this tier: gold, green, yellow, red or 'insufficient data'."
     ),
 ) -> None:
-    """Score every account on a date, store the snapshot (replacing that date) and print the portfolio."""
+    """Score every account on a date (or a history of dates in one pass), store the snapshots
+    (replacing those dates) and print the portfolio."""
     if tier is not None and tier.lower() not in TIER_ORDER + ["insufficient data"]:
         _fail(GoldpathError(f"--tier {tier!r}: expected gold, green, yellow, red or 'insufficient data'"))
+    if (as_of is None) == (start is None):
+        _fail(GoldpathError("give either --as-of DATE, or --from DATE --to DATE [--every 7d]"))
+    if start is not None and end is None:
+        _fail(GoldpathError("--from needs --to"))
     try:
         with Workspace(workspace) as ws:
             if load:
                 print_load(ws.load())
-            scores = ws.score(as_of, load=False)
+            if start is not None:
+                scores = ws.score_history(start, end, every, load=False)
+            else:
+                scores = ws.score(as_of, load=False)
             known = ws.account_count()
     except GoldpathError as exc:
         _fail(exc)
+    if start is not None:
+        print_history_summary(scores)
+        scores = scores[scores["as_of"] == scores["as_of"].max()]
     print_freshness(scores)
     print_portfolio(scores, accounts=accounts, tier=tier, known=known)
+
+
+def print_history_summary(scores: pd.DataFrame) -> None:
+    """Accounts and ARR per tier on every date of a history."""
+    order = list(reversed(TIER_ORDER)) + ["insufficient data"]
+    counts = scores.pivot_table(index="as_of", columns="tier", values="account_id", aggfunc="count", fill_value=0)
+    arr = scores.pivot_table(index="as_of", columns="tier", values="arr", aggfunc="sum", fill_value=0)
+    t = Table(title=f"History: {len(counts)} snapshots (accounts, ARR)", title_justify="left")
+    t.add_column("as of")
+    present = [c for c in order if c in counts.columns]
+    for c in present:
+        t.add_column(_tier(c), justify="right")
+    for day, row in counts.iterrows():
+        t.add_row(str(day), *[f"{int(row[c])} ({arr.loc[day, c]:,.0f})" for c in present])
+    console.print(t)
 
 
 def print_plan(plan: NextTierPlan) -> None:
@@ -303,6 +334,72 @@ def rollups(
         shares = "/".join(f"{getattr(x, f'share_{k}'):.0%}" for k in ("gold", "green", "yellow", "red"))
         t.add_row(x.parent_id, str(x.children), f"{x.children_arr:,.0f}", _num(x.engagement), _num(x.indispensability),
                   _tier(x.tier), shares, x.worst_child or "-")
+    console.print(t)
+
+
+@app.command()
+def history(
+    account: str = typer.Argument(..., help="Account id."),
+    last: Optional[int] = typer.Option(None, help="Only the last N snapshots."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """An account's stored snapshots: both axes, coverage, tier, and what changed each time."""
+    try:
+        with Workspace(workspace) as ws:
+            h, summary = ws.history(account, last)
+    except GoldpathError as exc:
+        _fail(exc)
+    t = Table(title=f"{account}: {len(h)} snapshots", title_justify="left")
+    for c in ("as of", "engagement", "change", "indispensability", "change", "tier"):
+        t.add_column(c, justify="left" if c in ("as of", "tier") else "right")
+    for r in h.itertuples(index=False):
+        t.add_row(str(r.as_of), _num(r.engagement), _num(r.engagement_change, "{:+.2f}"), _num(r.indispensability),
+                  _num(r.indispensability_change, "{:+.2f}"), _tier(r.tier))
+    console.print(t)
+    if summary:
+        console.print(
+            f"{_tier(summary['tier'])} since {summary['tier_since']} ({summary['days_in_tier']} days); over these "
+            f"snapshots engagement {summary['engagement_change_over']:+.2f}, indispensability "
+            f"{summary['indispensability_change_over']:+.2f}", highlight=False,
+        )
+
+
+@app.command()
+def migrations(
+    start: str = typer.Option(..., "--from", help="Earlier scored date."),
+    end: str = typer.Option(..., "--to", help="Later scored date."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Tier migration matrix: accounts (and ARR) that moved from each tier to each other."""
+    try:
+        with Workspace(workspace) as ws:
+            counts, arr = ws.migrations(start, end)
+    except GoldpathError as exc:
+        _fail(exc)
+    t = Table(title=f"Tier migrations {start} (rows) -> {end} (columns): accounts, ARR", title_justify="left")
+    t.add_column("from / to")
+    for c in counts.columns:
+        t.add_column(_tier(c), justify="right")
+    for tier_from, row in counts.iterrows():
+        t.add_row(_tier(tier_from), *[f"{int(row[c])} ({arr.loc[tier_from, c]:,.0f})" if row[c] else "-"
+                                       for c in counts.columns])
+    console.print(t)
+
+
+@app.command()
+def cohorts(workspace: Path = WORKSPACE) -> None:
+    """Time to Green and to GOLD per cohort of contract start month, from the stored history."""
+    try:
+        with Workspace(workspace) as ws:
+            c = ws.cohorts()
+    except GoldpathError as exc:
+        _fail(exc)
+    t = Table(title="Time to Green and GOLD by contract-start cohort", title_justify="left")
+    for col in ("cohort", "accounts", "reached green", "median days", "reached GOLD", "median days"):
+        t.add_column(col, justify="left" if col == "cohort" else "right")
+    for r in c.itertuples(index=False):
+        t.add_row(r.cohort, str(r.accounts), str(r.reached_green), _num(r.median_days_to_green, "{:.0f}"),
+                  str(r.reached_gold), _num(r.median_days_to_gold, "{:.0f}"))
     console.print(t)
 
 

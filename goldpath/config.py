@@ -32,6 +32,12 @@ class WorkspaceConfig(BaseModel):
     engine: EngineConfig = Field(default_factory=DuckDBEngine)
     model: str = "model.yaml"
     playbooks: str | None = Field(None, description="Playbook YAML file, for `goldpath actions`.")
+    week_start: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
+        "mon", description="First day of a reporting week (ISO Monday by default)."
+    )
+    lookback_days: int = Field(
+        7, ge=0, description="Incremental loads re-read this many days before the newest stored day, for late events."
+    )
     sources: dict[str, SourceSpec]
 
     @field_validator("sources", mode="before")

@@ -29,9 +29,10 @@ from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
 from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_raw
+from goldpath.insights.history import account_history, migration_matrix, time_to_tier
 from goldpath.insights.playbooks import load_playbooks, match_actions
 from goldpath.insights.rollups import rollup
-from goldpath.model.spec import AXES
+from goldpath.model.spec import AXES, MEASURES, WEEKDAYS
 from goldpath.store import overrides, snapshots
 from goldpath.value.gold import EVIDENCE_COLUMNS, gold_evidence
 
@@ -133,9 +134,11 @@ class Workspace:
         con = self.con
         accepted: dict[str, ir.Table] = {}
         results: dict[str, Validated] = {}
+        rejected: dict[str, ir.Table] = {}
         for name, raw in raws.items():
-            results[name] = validate(con, TABLES[name], raw, accepted)
+            results[name] = validate(con, TABLES[name], raw, accepted, rejected)
             accepted[name] = results[name].accepted
+            rejected[name] = results[name].rejected
         if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:
             accepted["acknowledgements"], extra = _same_account_acks(con, accepted, raws["acknowledgements"].file)
             results["acknowledgements"].problems = pd.concat([results["acknowledgements"].problems, extra], ignore_index=True)
@@ -220,18 +223,23 @@ class Workspace:
         df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
         return df
 
-    def _trends(self, keys: pd.DataFrame, axes: pd.DataFrame) -> pd.DataFrame:
-        """Change of each axis since the latest stored snapshot at least ``trend_days`` earlier."""
-        model = self.model
-        lo = min(keys["as_of"]) - dt_.timedelta(days=2 * model.trend_days)
-        hi = max(keys["as_of"]) - dt_.timedelta(days=model.trend_days - 1)
-        prev = self._stored("scores", lo, hi)
+    def _trends(self, keys: pd.DataFrame, axes: pd.DataFrame, model: Model) -> pd.DataFrame:
+        """Change of each axis since the latest snapshot at least ``trend_days`` earlier.
+
+        Earlier dates of the same batch count as snapshots, so a history computed in one pass
+        equals the same dates computed one at a time, in order.
+        """
+        dates = sorted(set(keys["as_of"]))
+        lo = dates[0] - dt_.timedelta(days=2 * model.trend_days)
+        stored = self._stored("scores", lo, dates[-1])
+        batch = pd.concat([keys, axes[list(AXES)]], axis=1)
+        hist = batch if stored is None else pd.concat(
+            [stored[~stored["as_of"].isin(dates)][["as_of", "account_id", *AXES]], batch], ignore_index=True
+        )
         out = pd.DataFrame(index=keys.index, columns=[f"{a}_trend" for a in AXES], dtype=float)
-        if prev is None or prev.empty:
-            return out
-        for d in sorted(set(keys["as_of"])):
+        for d in dates:
             cutoff = d - dt_.timedelta(days=model.trend_days)
-            p = prev[(prev["as_of"] <= cutoff) & (prev["as_of"] >= cutoff - dt_.timedelta(days=model.trend_days))]
+            p = hist[(hist["as_of"] <= cutoff) & (hist["as_of"] >= cutoff - dt_.timedelta(days=model.trend_days))]
             if p.empty:
                 continue
             p = p[p["as_of"] == p["as_of"].max()].set_index("account_id")
@@ -241,20 +249,39 @@ class Workspace:
                 out.loc[rows, f"{axis}_trend"] = (axes.loc[rows, axis] - before).round(2)
         return out
 
-    def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
-        model, con = self.model, self.con
+    def _previous_raw(self, measures: pd.DataFrame, dates: list[dt_.date], model: Model) -> pd.DataFrame | None:
+        """Raw values for ``missing: last_value``: stored snapshots, plus this batch's own dates."""
+        stale = max([m.staleness_days for a in AXES for seg in [None, *[g.name for g in model.segments]]
+                     for m in model.axis(a, seg).measures.values() if m.missing == "last_value"] + [0])
+        if not stale:
+            return None
+        stored = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates))
+        names = [c for c in measures.columns if c in set(MEASURES) | set(model.signal_measures())]
+        batch = measures.melt(id_vars=["as_of", "account_id"], value_vars=names, var_name="measure", value_name="raw")
+        if stored is None:
+            return batch
+        stored = stored[~stored["as_of"].isin(dates)][["as_of", "account_id", "measure", "raw"]]
+        return pd.concat([stored, batch], ignore_index=True)
+
+    def compute(self, dates: list[dt_.date], model: Model | None = None) -> dict[str, pd.DataFrame]:
+        """Score the stored inputs on many dates in one set-based pass, without writing.
+
+        Returns the frames a snapshot consists of: ``scores``, ``score_measures``,
+        ``gold_evidence`` and ``rollups``.
+        """
+        model = model or self.model
+        con = self.con
+        dates = sorted(set(dates))
         inputs = self._engine_inputs()
         spine = date_spine(dates, model.window_days, model.working_days)
         measures = account_measures(inputs, spine, model).to_pandas()
         measures["as_of"] = pd.to_datetime(measures["as_of"]).dt.date
         measures = measures.sort_values(["as_of", "account_id"]).reset_index(drop=True)
-        stale = max([m.staleness_days for a in AXES for seg in [None, *[g.name for g in model.segments]]
-                     for m in model.axis(a, seg).measures.values()] + [1])
-        previous = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates))
+        previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]
         axes, parts = score_axes(measures, model, previous=previous, overrides=m_over)
-        trends = self._trends(measures[["as_of", "account_id"]], axes)
+        trends = self._trends(measures[["as_of", "account_id"]], axes, model)
         tiers = assign_tiers(axes, measures["model_segment"], model, trends, measures["tenure_days"])
 
         ledger = {n: self._input(n) for n in ("outcomes", "acknowledgements", "contacts")}
@@ -269,7 +296,8 @@ class Workspace:
 
         accounts = inputs.accounts.select("account_id", "name", "arr", "parent_id").to_pandas()
         fact = inputs.daily_usage
-        through = {d: fact.filter(fact.day <= d).day.max().to_pandas() for d in dates}
+        last_day = fact.day.max().to_pandas()
+        first_day = fact.day.min().to_pandas()
         scores = measures[["as_of", "account_id", "segment", "model_segment"]].merge(
             accounts.drop(columns="parent_id"), on="account_id"
         )
@@ -287,20 +315,36 @@ class Workspace:
         scores["model_name"] = model.name
         scores["model_version"] = model.version
         scores["computed_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
-        scores["data_through"] = scores["as_of"].map(lambda d: through[d])
+        scores["data_through"] = scores["as_of"].map(lambda d: _data_through(d, first_day, last_day))
         scores = scores[SCORE_COLUMNS]
         parts = parts.merge(measure_details(measures, model), on=["as_of", "account_id", "measure"], how="left")
         parts["model_version"] = model.version
-        keep_acc = set(scores["account_id"])
-        evidence = evidence[evidence["account_id"].isin(keep_acc)].reset_index(drop=True)
+        keep = scores[["as_of", "account_id"]]
+        evidence = evidence.merge(keep, on=["as_of", "account_id"]) if len(evidence) else evidence
         rolled = rollup(scores, accounts.set_index("account_id")["parent_id"], model)
-        snapshots.write_snapshots(
-            con, dates, {
-                "scores": scores, "score_measures": parts, "gold_evidence": evidence.astype({"as_of": "object"}),
-                "rollups": rolled,
-            }
-        )
-        return scores
+        return {
+            "scores": scores, "score_measures": parts,
+            "gold_evidence": evidence.astype({"as_of": "object"}), "rollups": rolled,
+        }
+
+    def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
+        frames = self.compute(dates)
+        snapshots.write_snapshots(self.con, sorted(set(dates)), frames)
+        return frames["scores"]
+
+    def score_history(
+        self, start: str | dt_.date, end: str | dt_.date, every: str = "7d", *, load: bool = True
+    ) -> pd.DataFrame:
+        """Score every date from ``start`` to ``end`` stepping by ``every`` in one pass, and store them.
+
+        ``every`` is ``Nd`` (days), ``Nw`` (weeks) or ``week`` (each week's last day, with
+        the week starting on ``week_start`` from goldpath.yaml). Rows of recomputed dates
+        are replaced.
+        """
+        dates = history_dates(_as_date(start), _as_date(end), every, self.config.week_start)
+        if load or not snapshots.has_table(self.con, FACT_TABLE):
+            self.load()
+        return self._score_dates(dates)
 
     # -- read -----------------------------------------------------------------------------
     def scores(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
@@ -440,6 +484,34 @@ class Workspace:
             return pd.DataFrame()
         return snapshots.read_snapshot(self.con, "rollups", day)
 
+    def history(self, account_id: str, last: int | None = None) -> tuple[pd.DataFrame, dict]:
+        """An account's stored snapshots with changes, time in the current tier and axis trends."""
+        if not snapshots.has_table(self.con, "scores"):
+            raise GoldpathError("no scores stored yet; run `goldpath score` first")
+        t = self.con.table("scores")
+        rows = t.filter(t.account_id == account_id).to_pandas()
+        if rows.empty:
+            raise GoldpathError(f"no stored score for account {account_id!r}")
+        rows["as_of"] = pd.to_datetime(rows["as_of"]).dt.date
+        return account_history(rows, last)
+
+    def migrations(self, start: str | dt_.date, end: str | dt_.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Tier migration matrix (accounts and ARR) between two scored dates."""
+        d0, d1 = _as_date(start), _as_date(end)
+        for d in (d0, d1):
+            if snapshots.read_snapshot(self.con, "scores", d).empty:
+                listed = ", ".join(str(x) for x in snapshots.scored_dates(self.con)[-8:]) or "none yet"
+                raise GoldpathError(f"{d} has not been scored; scored dates include {listed}")
+        return migration_matrix(snapshots.read_snapshot(self.con, "scores", d0),
+                                snapshots.read_snapshot(self.con, "scores", d1))
+
+    def cohorts(self) -> pd.DataFrame:
+        """Time to Green and to GOLD per cohort of contract start, over every stored snapshot."""
+        if not snapshots.has_table(self.con, "scores"):
+            raise GoldpathError("no scores stored yet; run `goldpath score --from ... --to ...` first")
+        scores = self.con.table("scores").select("as_of", "account_id", "tier").to_pandas()
+        return time_to_tier(scores, self._input("accounts").to_pandas())
+
     def _score_row(self, account_id: str, day: dt_.date) -> pd.Series:
         row = snapshots.read_snapshot(self.con, "scores", day, account_id)
         if not row.empty:
@@ -479,6 +551,42 @@ def portfolio_summary(scores: pd.DataFrame) -> pd.DataFrame:
     total = scores["arr"].sum()
     g["arr_share"] = g["arr"] / total if total else 0.0
     return g.reset_index().rename(columns={"index": "tier"})
+
+
+def _data_through(day: dt_.date, first: object, last: object) -> dt_.date | None:
+    """Newest event day on or before ``day`` (None when the events start later)."""
+    if first is None or pd.isna(first) or pd.Timestamp(first).date() > day:
+        return None
+    return min(day, pd.Timestamp(last).date())
+
+
+def history_dates(start: dt_.date, end: dt_.date, every: str, week_start: str = "mon") -> list[dt_.date]:
+    """The as-of dates of a history: ``start`` to ``end`` stepping by ``every``.
+
+    Raises
+    ------
+    GoldpathError
+        For an unknown step or an empty range.
+    """
+    if end < start:
+        raise GoldpathError(f"history from {start} to {end}: the end is before the start")
+    text = every.strip().lower()
+    if text == "week":
+        last = (WEEKDAYS.index(week_start) - 1) % 7  # the day before the week starts
+        first = start + dt_.timedelta(days=(last - start.weekday()) % 7)
+        dates, step = [], dt_.timedelta(days=7)
+    else:
+        unit = {"d": 1, "w": 7}.get(text[-1:])
+        if unit is None or not text[:-1].isdigit() or int(text[:-1]) < 1:
+            raise GoldpathError(f"--every {every!r}: expected Nd (days), Nw (weeks) or 'week'")
+        first, dates, step = start, [], dt_.timedelta(days=int(text[:-1]) * unit)
+    d = first
+    while d <= end:
+        dates.append(d)
+        d += step
+    if not dates:
+        raise GoldpathError(f"no {every} date between {start} and {end}")
+    return dates
 
 
 def _as_date(value: str | dt_.date) -> dt_.date:

@@ -103,7 +103,8 @@ def test_load_stores_accepted_rows_and_the_quarantine(loaded):
     ])
     problems = dict(zip(zip(quarantine["table"], quarantine["row"]), quarantine["problem"]))
     assert problems["accounts", 5] == "duplicate account_id; first seen at row 1"
-    assert problems["events", 3] == "unknown account_id; expected an id present in accounts"
+    # the event's account was itself quarantined (accounts row 2): the message points there
+    assert problems["events", 3] == "account_id was quarantined in accounts (row 2); fix that row"
     assert len(report.problems) == len(quarantine)
 
 

@@ -31,6 +31,8 @@ class Column:
         A required column must be present in the file and non-empty on every row.
     min_value, min_inclusive
         Lower bound for numbers (``seats`` must be > 0, money must be >= 0).
+    max_value
+        Inclusive upper bound for numbers (criticality is at most 5).
     choices
         Allowed values for a categorical column.
     timezone
@@ -43,6 +45,7 @@ class Column:
     required: bool = True
     min_value: float | None = None
     min_inclusive: bool = True
+    max_value: float | None = None
     choices: tuple[str, ...] | None = None
     timezone: bool = False
 
@@ -58,6 +61,8 @@ class Column:
         if self.min_value is not None:
             op = ">=" if self.min_inclusive else ">"
             base += f" {op} {self.min_value:g}"
+        if self.max_value is not None:
+            base += f" and <= {self.max_value:g}" if self.min_value is not None else f" <= {self.max_value:g}"
         if self.choices:
             base = "one of " + ", ".join(self.choices)
         if self.timezone:
@@ -181,7 +186,10 @@ TABLES: dict[str, TableSpec] = {
             (
                 Column("process", "string", "Business process."),
                 Column("segment", "string", "Segment, or `*` for all segments."),
-                Column("criticality", "number", "Weight of the process, 0 (irrelevant) to 5 (critical).", min_value=0),
+                Column(
+                    "criticality", "number", "Weight of the process, 0 (irrelevant) to 5 (critical).",
+                    min_value=0, max_value=5,
+                ),
             ),
             key=("process", "segment"),
         ),
@@ -191,7 +199,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 Column("account_id", "string", "Account."),
                 Column("process", "string", "Business process."),
-                Column("criticality", "number", "Weight of the process for this account, 0 to 5.", min_value=0),
+                Column("criticality", "number", "Weight of the process for this account, 0 to 5.", min_value=0, max_value=5),
             ),
             key=("account_id", "process"),
             references=(_ACCOUNT,),

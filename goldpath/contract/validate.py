@@ -51,11 +51,14 @@ class Validated:
         One row per problem: table, file, row, column, value, problem.
     rows_read
         Records in the file, malformed ones included.
+    rejected
+        The quarantined rows as text (with ``_row``), for messages about references to them.
     """
 
     accepted: ir.Table
     problems: pd.DataFrame
     rows_read: int
+    rejected: ir.Table | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -86,6 +89,8 @@ def _parse(col: Column, raw: ir.StringValue) -> tuple[ir.Value, ir.BooleanValue]
         if col.min_value is not None:
             below = num < col.min_value if col.min_inclusive else num <= col.min_value
             bad = bad | (present & num.notnull() & below)
+        if col.max_value is not None:
+            bad = bad | (present & num.notnull() & (num > col.max_value))
     elif col.type in ("date", "timestamp"):
         if col.type == "date":
             typed = raw.try_cast(dt.date)
@@ -107,6 +112,7 @@ def validate(
     spec: TableSpec,
     raw: RawTable,
     accepted_tables: dict[str, ir.Table],
+    rejected_tables: dict[str, ir.Table] | None = None,
 ) -> Validated:
     """Validate one raw source against its table spec.
 
@@ -120,6 +126,9 @@ def validate(
         Text columns read from the file.
     accepted_tables
         Tables already accepted in this load, for reference checks.
+    rejected_tables
+        Raw rows of those tables that were quarantined (see :attr:`Validated.rejected`), so
+        a reference to a quarantined row says so instead of "unknown".
 
     Raises
     ------
@@ -130,8 +139,11 @@ def validate(
     for col in spec.columns:
         if col.required and col.name not in names:
             found = ", ".join(n for n in names if n != ROW)
+            hint = ""
+            if any(";" in n for n in names):
+                hint = "; the header contains ';': goldpath reads comma- or tab-separated files"
             raise SourceError(
-                raw.file, f"required column is missing (found: {found}); expected {col.expectation()}",
+                raw.file, f"required column is missing (found: {found}); expected {col.expectation()}{hint}",
                 row="header", column=col.name,
             )
     tmp = f"_raw_{spec.name}_{uuid.uuid4().hex[:8]}"
@@ -184,11 +196,24 @@ def validate(
             continue
         keys = target.select(**{"_ref": target[ref.target]}).distinct()
         joined = good.left_join(keys, good[ref.column] == keys._ref)
-        missing = joined.filter(joined._ref.isnull() & joined[ref.column].notnull())
+        missing = joined.filter(joined._ref.isnull() & joined[ref.column].notnull()).drop("_ref")
+        problem = ibis.literal(f"unknown {ref.target}; expected an id present in {ref.table}")
+        held = (rejected_tables or {}).get(ref.table)
+        if held is not None:
+            # Point at the real problem: the referenced row was quarantined itself.
+            r = held.select(_ref=held[ref.target], _ref_row=held[ROW])
+            r = r.group_by("_ref").aggregate(_ref_row=r._ref_row.min())
+            missing = missing.left_join(r, missing[ref.column] == r._ref)
+            problem = ibis.ifelse(
+                missing._ref_row.notnull(),
+                ibis.literal(f"{ref.target} was quarantined in {ref.table} (row ")
+                + missing._ref_row.cast(dt.string) + "); fix that row",
+                problem,
+            )
         problem_parts.append(
             missing.select(
                 row=missing[ROW], column=ibis.literal(ref.column), value=missing[ref.column].substr(0, _VALUE_CHARS),
-                problem=ibis.literal(f"unknown {ref.target}; expected an id present in {ref.table}"),
+                problem=problem,
             )
         )
         good = good.filter(good[ref.column].isin(keys._ref) | good[ref.column].isnull())
@@ -200,4 +225,8 @@ def validate(
     problems.insert(1, "file", raw.file)
     problems = problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     accepted = con.create_table(f"_ok_{spec.name}_{uuid.uuid4().hex[:8]}", good, temp=True)
-    return Validated(accepted=accepted, problems=problems[PROBLEM_COLUMNS], rows_read=raw.table.num_rows + len(raw.malformed))
+    rejected = t.select(ROW, *[c.name for c in spec.columns]).anti_join(accepted, ROW)
+    return Validated(
+        accepted=accepted, problems=problems[PROBLEM_COLUMNS], rows_read=raw.table.num_rows + len(raw.malformed),
+        rejected=rejected,
+    )

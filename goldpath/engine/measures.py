@@ -195,9 +195,11 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     )
 
     f = inputs.daily_usage
-    # Sources without user ids: an account whose events never name a user has no user measures.
-    seen = f.group_by("account_id").aggregate(_rows=f.count(), _user_rows=f.count(where=f.user_id.notnull()))
-    no_users = seen.filter((seen._rows > 0) & (seen._user_rows == 0)).select("account_id", users_unknown=ibis.literal(True))
+    # Sources without user ids: an account whose events up to the as-of date never name a
+    # user has no user measures (decided from days up to as_of only: no look-ahead).
+    seen = f.group_by("account_id").aggregate(
+        _first_day=f.day.min(), _first_user_day=f.day.min(where=f.user_id.notnull())
+    )
     fw = f.join(base.select("as_of", "account_id", "window_from"), "account_id")
     fw = fw.filter((fw.day >= fw.window_from) & (fw.day <= fw.as_of)).drop("window_from")
     keys = ["as_of", "account_id"]
@@ -254,8 +256,10 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     signals = signal_values(inputs.signals, spine_df, model) if inputs.signals is not None else []
     for part in (users, key, procs, cusers, *signals):
         m = m.left_join(part, keys).select(~s.endswith("_right"))
-    m = m.left_join(no_users, "account_id").select(~s.endswith("_right"))
-    m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS}, users_unknown=m.users_unknown.fill_null(False))
+    m = m.left_join(seen, "account_id").select(~s.endswith("_right"))
+    unknown = (m._first_day <= m.as_of) & (m._first_user_day.isnull() | (m._first_user_day > m.as_of))
+    m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS}, users_unknown=unknown.fill_null(False))
+    m = m.drop("_first_day", "_first_user_day")
 
     def by_user(value: ir.FloatingValue) -> ir.FloatingValue:
         return ibis.ifelse(m.users_unknown, ibis.null(dt.float64), value)

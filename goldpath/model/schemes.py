@@ -127,6 +127,8 @@ class BandsScheme(_Scheme):
                 continue
             lo = -np.inf if b.min is None else b.min
             hi = np.inf if b.max is None else np.nextafter(b.max, -np.inf)
+            if np.isnan(current):  # no current value: the band's own lower edge (or any value in it)
+                return float(lo if np.isfinite(lo) else (hi if np.isfinite(hi) else 0.0))
             cand = min(max(current, lo), hi)
             if best is None or abs(cand - current) < abs(best - current):
                 best = cand

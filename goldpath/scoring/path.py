@@ -76,13 +76,38 @@ def next_tier(current: str) -> str | None:
     return None
 
 
-def _rule_gaps(rule: TierRule, axes: dict[str, float]) -> dict[str, float]:
-    gaps = {}
+def _matches(rule: TierRule, axes: dict[str, float]) -> bool:
+    """Whether the rule's axis conditions hold (trend conditions are taken to hold)."""
     for axis in AXES:
-        lo, _ = rule.when.box(axis)
-        if axes[axis] < lo:
-            gaps[axis] = lo
-    return gaps
+        lo, hi = rule.when.box(axis)
+        if not lo <= axes[axis] <= hi:
+            return False
+    return True
+
+
+def _rule_gaps(rules: list[TierRule], index: int, axes: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Axis minimums that make ``rules[index]`` the first rule to match.
+
+    Starts from the rule's own minimums, then, while an earlier rule would still match
+    first, lifts an axis just above that rule's maximum. Returns the minimums for the axes
+    short of them, and notes for earlier rules that raising axes cannot escape.
+    """
+    need = {a: max(axes[a], rules[index].when.box(a)[0]) for a in AXES}
+    notes: list[str] = []
+    for _ in range(len(rules)):
+        blocking = next((r for r in rules[:index] if _matches(r, need)), None)
+        if blocking is None:
+            break
+        capped = [a for a in AXES if getattr(blocking.when, a) is not None and getattr(blocking.when, a).max is not None]
+        if not capped:
+            notes.append(f"an earlier rule ({blocking.describe()}) would still match; raising the axes cannot avoid it")
+            break
+        a = min(capped, key=lambda x: blocking.when.box(x)[1] - need[x])
+        need[a] = round(blocking.when.box(a)[1] + 0.01, 2)
+        if need[a] > 100:
+            notes.append(f"an earlier rule ({blocking.describe()}) would still match even at 100")
+            break
+    return {a: v for a, v in need.items() if axes[a] < v}, notes
 
 
 def _min_score(others_h: float, share: float, need_h: float) -> float | None:
@@ -132,15 +157,17 @@ def plan_next_tier(
     if target is None:
         return plan
     axes = {a: float(score_row[a]) for a in AXES}
-    candidates = [r for r in model.tier_rules(segment) if r.tier == target]
-    if not candidates:
+    if not any(r.tier == target for r in model.tier_rules(segment)):
         plan.notes.append(f"no {target} rule for segment {segment}")
         return plan
-    best = min(candidates, key=lambda r: sum(need - axes[a] for a, need in _rule_gaps(r, axes).items()))
+    rules = model.tier_rules(segment)
+    options = [(_rule_gaps(rules, i, axes), r) for i, r in enumerate(rules) if r.tier == target]
+    (needs, blocked), best = min(options, key=lambda o: sum(v - axes[a] for a, v in o[0][0].items()))
     plan.rule = best.describe()
+    plan.notes.extend(blocked)
     if best.when.has_trend:
         plan.notes.append("the rule also has a trend condition, which these targets cannot guarantee")
-    for axis, needed in _rule_gaps(best, axes).items():
+    for axis, needed in needs.items():
         rows = parts[parts["axis"] == axis]
         plan.gaps.append(_axis_plan(axis, axes[axis], needed, rows, model, segment, peers))
         excluded = rows[rows["score"].isna()]["measure"].tolist()
@@ -157,7 +184,11 @@ def _axis_plan(
     spec = model.axis(axis, segment)
     gap = AxisGap(axis=axis, value=value, needed=needed)
     need_h = float(hundredths(needed))
-    live = rows[rows["score"].notna() & ~rows["status"].astype(str).str.startswith("override")]
+    counted = rows[rows["score"].notna()]
+    # Shares recomputed from the weights exactly as scoring does (the stored share is rounded).
+    share = {r.measure: float(r.weight) / float(counted["weight"].sum()) for r in counted.itertuples(index=False)}
+    live = counted[~counted["status"].astype(str).str.startswith("override")]
+    live = live.assign(weight_share=live["measure"].map(share))
     contrib_h = {r.measure: float(hundredths(r.contribution)) for r in rows.itertuples(index=False)}
     total_h = sum(contrib_h.values())
 

@@ -44,11 +44,13 @@ def assign_tiers(
                         "tier_rule": pd.Series("", index=axes.index, dtype=object)})
     short = np.zeros(len(axes), dtype=bool)
     reasons = np.full(len(axes), "", dtype=object)
+    seg = segments.to_numpy()
     for axis in AXES:
-        need = model.axis(axis).min_coverage
+        # Each model segment may set its own minimum coverage.
+        need = np.array([model.axis(axis, g).min_coverage for g in seg], dtype=float)
         cov = axes[f"{axis}_coverage"].to_numpy()
         low = (cov < need) | axes[axis].isna().to_numpy()
-        reasons = np.where(low, reasons + f"{axis} coverage below {need:.0%}; ", reasons)
+        reasons = np.where(low, reasons + np.char.mod(f"{axis} coverage below %.0f%%; ", need * 100).astype(object), reasons)
         short |= low
     if tenure is not None and model.min_tenure_days:
         young = tenure.to_numpy() < model.min_tenure_days

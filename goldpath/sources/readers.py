@@ -76,7 +76,7 @@ def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None 
     """
     label = label or str(path)
     if not path.exists():
-        raise SourceError(label, "file not found")
+        raise SourceError(label, f"file not found (looked for {path.resolve()})")
     if path.stat().st_size == 0:
         raise SourceError(label, "file is empty (0 bytes); expected a header row")
     fmt = fmt or detect_format(path)
@@ -87,6 +87,13 @@ def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None 
     else:
         raise SourceError(label, f"unknown format {fmt!r}; expected csv or parquet")
     if columns:
+        found = [n for n in raw.table.column_names if n != ROW]
+        for dst, src in columns.items():
+            if src not in found:
+                raise SourceError(
+                    label, f"goldpath.yaml maps {dst} to column {src!r}, which the file does not have "
+                    f"(its columns: {', '.join(found)})", row="header", column=dst,
+                )
         inverse = {src: dst for dst, src in columns.items()}
         raw.table = raw.table.rename_columns([inverse.get(n, n) for n in raw.table.column_names])
     _check_names(raw)

@@ -95,7 +95,10 @@ def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.Dat
     tables
         Store table name -> name of the temporary table (or SQL-visible relation) to copy.
     """
+    stale = [t for t in con.list_tables() if t.startswith("input_") and t not in tables]
     with transaction(con) as raw:
+        for name in stale:  # a source removed from goldpath.yaml must not keep feeding scores
+            raw.execute(f'DROP TABLE "{name}"')
         for name, source in tables.items():
             raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {source}')
         _replace_from_df(raw, "load_log", load_log)
