@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -18,7 +19,7 @@ from goldpath.init import DEMO_AS_OF, example_dir, write_template
 from goldpath.scoring.explain import Explanation, gold_lines
 from goldpath.scoring.path import NextTierPlan
 from goldpath.scoring.tiers import TIER_ORDER
-from goldpath.workspace import LoadReport, Workspace, portfolio_summary
+from goldpath.workspace import LoadReport, Workspace, history_dates, portfolio_summary
 
 app = typer.Typer(
     help="goldpath: customer health on two axes (Engagement, Indispensability), tiers and the GOLD gate.",
@@ -74,6 +75,8 @@ def print_load(report: LoadReport, examples: int = 5) -> None:
                 console.print(f"  {r.file}, row {r.row}, column {r.column}: {r.problem}{got}", highlight=False)
             if len(g) > examples:
                 console.print(f"  ... and {len(g) - examples:,} more like this", highlight=False)
+    for n in report.notes:
+        console.print(n, highlight=False)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
@@ -268,6 +271,20 @@ def print_changes(changes: pd.DataFrame, since: str, as_of: str) -> None:
 
 
 @app.command()
+def ingest(
+    workspace: Path = WORKSPACE,
+    full: bool = typer.Option(False, "--full", help="Rebuild the daily fact from every event (backfills, fixes)."),
+) -> None:
+    """Load and validate the sources; add new days (and the lookback's late events) to the daily fact."""
+    try:
+        with Workspace(workspace) as ws:
+            report = ws.load(full=full)
+    except GoldpathError as exc:
+        _fail(exc)
+    print_load(report)
+
+
+@app.command()
 def explain(
     account: str = typer.Argument(..., help="Account id."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
@@ -383,6 +400,76 @@ def migrations(
     for tier_from, row in counts.iterrows():
         t.add_row(_tier(tier_from), *[f"{int(row[c])} ({arr.loc[tier_from, c]:,.0f})" if row[c] else "-"
                                        for c in counts.columns])
+    console.print(t)
+
+
+@app.command()
+def compare(
+    model: Path = typer.Option(..., "--model", help="The other model YAML (path relative to the workspace or absolute)."),
+    start: Optional[str] = typer.Option(None, "--from", help="First date (default: every stored date)."),
+    end: Optional[str] = typer.Option(None, "--to", help="Last date."),
+    every: str = typer.Option("7d", "--every", help="Step between --from and --to."),
+    workspace: Path = WORKSPACE,
+    limit: int = typer.Option(20, help="Accounts that change tier to list (0 for all)."),
+) -> None:
+    """Recompute history under another model and show, side by side, how tiers and axes differ."""
+    try:
+        with Workspace(workspace) as ws:
+            dates = history_dates(_date(start), _date(end), every, ws.config.week_start) if start and end else None
+            result = ws.compare(model, dates)
+    except GoldpathError as exc:
+        _fail(exc)
+    p = result["portfolio"]
+    order = list(reversed(TIER_ORDER)) + ["insufficient data"]
+    t = Table(title="Accounts (ARR) per tier under each model", title_justify="left")
+    t.add_column("as of")
+    t.add_column("model")
+    present = [c for c in order if c in set(p["tier"])]
+    for c in present:
+        t.add_column(_tier(c), justify="right")
+    for (day, label), g in p.groupby(["as_of", "model"], sort=True):
+        g = g.set_index("tier")
+        t.add_row(str(day), label, *[f"{int(g.loc[c, 'accounts'])} ({g.loc[c, 'arr']:,.0f})" if c in g.index else "-"
+                                     for c in present])
+    console.print(t)
+    ch = result["changes"]
+    c = Table(title=f"Accounts whose tier differs ({len(ch):,} account-dates)", title_justify="left")
+    for col in ("as of", "account", "ARR", "engagement now / other", "indispensability now / other", "tier now", "tier other"):
+        c.add_column(col)
+    for r in (ch if limit == 0 else ch.head(limit)).itertuples(index=False):
+        c.add_row(str(r.as_of), f"{r.account_id} {r.name}", f"{r.arr:,.0f}",
+                  f"{_num(r.engagement_current)} / {_num(r.engagement_other)}",
+                  f"{_num(r.indispensability_current)} / {_num(r.indispensability_other)}",
+                  _tier(str(r.tier_current)), _tier(str(r.tier_other)))
+    console.print(c)
+
+
+def _date(value: Optional[str]):
+    from goldpath.workspace import _as_date
+
+    return None if value is None else _as_date(value)
+
+
+@app.command()
+def alerts(
+    workspace: Path = WORKSPACE,
+    send: bool = typer.Option(False, "--send", help="Retry delivering pending alerts to every sink."),
+) -> None:
+    """Alerts raised by tier changes (drop, GOLD reached, GOLD lost) and their delivery per sink."""
+    try:
+        with Workspace(workspace) as ws:
+            if send:
+                ws.send_alerts()
+                ws._finish_alerts()
+            a = ws.alerts()
+    except GoldpathError as exc:
+        _fail(exc)
+    t = Table(title=f"Alerts ({len(a):,})", title_justify="left")
+    for c in ("as of", "kind", "account", "ARR", "from", "to", "deliveries"):
+        t.add_column(c)
+    for r in a.itertuples(index=False):
+        t.add_row(str(pd.Timestamp(r.as_of).date()), r.kind, f"{r.account_id} {r.name}", f"{r.arr:,.0f}",
+                  _tier(r.from_tier), _tier(r.to_tier), r.deliveries or "pending")
     console.print(t)
 
 
@@ -514,10 +601,18 @@ def demo(
         console.print(f"example workspace ready in {directory}/ (crm6 simulation, MIT, Carl Gold)")
         with Workspace(directory) as ws:
             print_load(ws.load())
+            day = _date(as_of)
+            first = dt.date(day.year, 1, 1)
+            weekly = ws.score_history(first, day - dt.timedelta(days=1), "week", load=False)
             scores = ws.score(as_of, load=False)
             known = ws.account_count()
     except GoldpathError as exc:
         _fail(exc)
+    console.print(
+        f"weekly history: {weekly['as_of'].nunique()} snapshots from {weekly['as_of'].min()} to "
+        f"{weekly['as_of'].max()}, then {as_of} (see `goldpath history ACCOUNT`, `goldpath migrations`)",
+        highlight=False,
+    )
     print_portfolio(scores, known=known)
     gold = scores[scores["tier"] == "gold"]["account_id"].tolist()
     console.print(

@@ -8,6 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from goldpath.alerts.sinks import SinkConfig
 from goldpath.contract.tables import TABLES
 from goldpath.engine.connection import DuckDBEngine, EngineConfig
 from goldpath.errors import ConfigError
@@ -34,6 +35,10 @@ class WorkspaceConfig(BaseModel):
     playbooks: str | None = Field(None, description="Playbook YAML file, for `goldpath actions`.")
     week_start: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
         "mon", description="First day of a reporting week (ISO Monday by default)."
+    )
+    alerts: list[SinkConfig] = Field(default_factory=list, description="Where tier-change alerts go.")
+    alerts_wait_seconds: float = Field(
+        10, ge=0, description="How long a command waits at exit for webhook deliveries before leaving them pending."
     )
     lookback_days: int = Field(
         7, ge=0, description="Incremental loads re-read this many days before the newest stored day, for late events."

@@ -15,6 +15,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from goldpath.alerts import outbox
+from goldpath.alerts.changes import tier_changes
+from goldpath.alerts.sinks import Dispatcher, JsonLinesSink, write_jsonl
 from goldpath.config import WorkspaceConfig, load_config
 from goldpath.contract.checks import consistency_warnings
 from goldpath.contract.tables import LOAD_ORDER, TABLES
@@ -64,6 +67,7 @@ class LoadReport:
     log: pd.DataFrame
     problems: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class Workspace:
@@ -85,6 +89,7 @@ class Workspace:
         self.config: WorkspaceConfig = load_config(self.root)
         self._model: Model | None = None
         self._con: ibis.BaseBackend | None = None
+        self._dispatchers: list[Dispatcher] = []
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -102,8 +107,9 @@ class Workspace:
         return self._con
 
     def close(self) -> None:
-        """Close the engine connection."""
+        """Wait (up to ``alerts_wait_seconds``) for alert deliveries, then close the connection."""
         if self._con is not None:
+            self._finish_alerts()
             self._con.disconnect()
             self._con = None
 
@@ -114,8 +120,13 @@ class Workspace:
         self.close()
 
     # -- load -----------------------------------------------------------------------------
-    def load(self) -> LoadReport:
+    def load(self, full: bool = False) -> LoadReport:
         """Read and validate every source, then replace the stored inputs in one transaction.
+
+        The daily fact is maintained incrementally: only days from the newest stored day minus
+        ``lookback_days`` (goldpath.yaml) are re-aggregated from the events, so late events in
+        that span are picked up and a rerun of the same input changes nothing. ``full`` (or a
+        change of account time zones) rebuilds it from every event.
 
         Every file is read before anything is written: a file that cannot be read at all
         raises :class:`~goldpath.errors.SourceError` and the store stays as it was. Rows
@@ -147,7 +158,22 @@ class Workspace:
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
         duplicates = n_events - n_kept
         fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
-        con.create_table(fact_tmp, daily_usage(deduped, accepted["accounts"]), temp=True)
+        zones = _zone_fingerprint(accepted["accounts"])
+        from_day, why_full = self._incremental_start(zones, full)
+        if from_day is None:
+            con.create_table(fact_tmp, daily_usage(deduped, accepted["accounts"]), temp=True)
+        else:
+            # Only days from the lookback on are re-aggregated; a UTC day of margin keeps
+            # every event whose local day is in range.
+            margin = pd.Timestamp(from_day) - pd.Timedelta(days=1)
+            recent = deduped.filter(deduped.timestamp >= margin)
+            fact = daily_usage(recent, accepted["accounts"])
+            con.create_table(fact_tmp, fact.filter(fact.day >= from_day), temp=True)
+        fact_note = (
+            f"events: incremental load, days from {from_day} re-aggregated (lookback {self.config.lookback_days} "
+            f"days); older days kept as stored (`goldpath ingest --full` rebuilds them)"
+            if from_day is not None else f"events: full rebuild of the daily fact ({why_full})"
+        )
 
         log = pd.DataFrame(
             [
@@ -173,9 +199,25 @@ class Workspace:
             warnings.insert(0, f"accounts: {lost:,} account row(s) quarantined; those accounts and their events "
                                f"are not scored until the rows are fixed")
         tables = {INPUT_PREFIX + n: t.get_name() for n, t in accepted.items()}
-        tables[FACT_TABLE] = fact_tmp
-        snapshots.write_inputs(con, tables, log, problems.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"}))
-        return LoadReport(log=log, problems=problems, warnings=warnings)
+        snapshots.write_inputs(
+            con, tables, log, problems.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"}),
+            fact=(FACT_TABLE, fact_tmp, from_day), fact_meta={"zones": zones, "lookback_days": self.config.lookback_days},
+        )
+        return LoadReport(log=log, problems=problems, warnings=warnings, notes=[fact_note])
+
+    def _incremental_start(self, zones: str, full: bool) -> tuple[dt_.date | None, str]:
+        """First day to re-aggregate, or None (with the reason) for a full rebuild of the fact."""
+        if full:
+            return None, "asked for"
+        meta = snapshots.fact_meta(self.con)
+        if meta is None or not snapshots.has_table(self.con, FACT_TABLE):
+            return None, "no stored fact yet"
+        if meta.get("zones") != zones:
+            return None, "account time zones changed, so day boundaries moved"
+        newest = self.con.table(FACT_TABLE).day.max().to_pandas()
+        if newest is None or pd.isna(newest):
+            return None, "the stored fact is empty"
+        return pd.Timestamp(newest).date() - dt_.timedelta(days=self.config.lookback_days), ""
 
     def _input(self, name: str) -> ir.Table | None:
         table = INPUT_PREFIX + name
@@ -330,7 +372,50 @@ class Workspace:
     def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
         frames = self.compute(dates)
         snapshots.write_snapshots(self.con, sorted(set(dates)), frames)
+        self._raise_alerts(max(dates))
         return frames["scores"]
+
+    # -- alerts ---------------------------------------------------------------------------
+    def _raise_alerts(self, day: dt_.date) -> None:
+        """Record the newest snapshot's tier changes as alerts and start delivering them.
+
+        Only the newest stored date raises alerts (a backfill of past dates does not), and
+        each change is one alert however often the date is rescored.
+        """
+        dates = snapshots.scored_dates(self.con)
+        if day != dates[-1] or len(dates) < 2:
+            return
+        changes = tier_changes(
+            snapshots.read_snapshot(self.con, "scores", dates[-2]), snapshots.read_snapshot(self.con, "scores", day)
+        )
+        outbox.record(self.con, changes)
+        self.send_alerts()
+
+    def send_alerts(self) -> None:
+        """Deliver pending alerts: JSON-lines sinks now, webhooks in the background."""
+        work = []
+        for sink in self.config.alerts:
+            todo = outbox.pending(self.con, sink.name)
+            if todo.empty:
+                continue
+            payloads = [_alert_payload(r) for r in todo.to_dict("records")]
+            if isinstance(sink, JsonLinesSink):
+                write_jsonl(sink, self.root, payloads)
+                outbox.mark(self.con, [(p["alert_id"], sink.name, True, 1, None) for p in payloads])
+            else:
+                work += [(sink, p) for p in payloads]
+        if work:
+            self._dispatchers.append(Dispatcher(work).start())
+
+    def alerts(self) -> pd.DataFrame:
+        """Every alert raised, with its delivery state per sink."""
+        return outbox.all_alerts(self.con)
+
+    def _finish_alerts(self) -> None:
+        for d in self._dispatchers:
+            d.wait(self.config.alerts_wait_seconds)
+            outbox.mark(self.con, list(d.results))
+        self._dispatchers = []
 
     def score_history(
         self, start: str | dt_.date, end: str | dt_.date, every: str = "7d", *, load: bool = True
@@ -484,6 +569,36 @@ class Workspace:
             return pd.DataFrame()
         return snapshots.read_snapshot(self.con, "rollups", day)
 
+    def compare(self, model_path: str | Path, dates: list[dt_.date] | None = None) -> dict[str, pd.DataFrame]:
+        """Recompute stored history under another model and set it beside the stored scores.
+
+        Nothing is written. ``dates`` defaults to every stored date.
+
+        Returns
+        -------
+        dict
+            ``portfolio``: accounts and ARR per tier and date under each model;
+            ``changes``: one row per account and date whose tier differs, with both axes
+            under each model.
+        """
+        other = load_model(Path(model_path) if Path(model_path).is_absolute() else self.root / model_path)
+        dates = sorted(set(dates or snapshots.scored_dates(self.con)))
+        if not dates:
+            raise GoldpathError("no scores stored yet; score a date or a history first")
+        t = self.con.table("scores")
+        current = t.filter(t.as_of.isin(dates)).to_pandas()
+        current["as_of"] = pd.to_datetime(current["as_of"]).dt.date
+        proposed = self.compute(dates, other)["scores"]
+        cols = ["as_of", "account_id", "name", "arr", "engagement", "indispensability", "tier"]
+        both = current[cols].merge(proposed[cols], on=["as_of", "account_id", "name", "arr"], how="outer",
+                                   suffixes=("_current", "_other"))
+        changes = both[both["tier_current"] != both["tier_other"]].sort_values(["as_of", "arr"], ascending=[True, False])
+        rows = []
+        for label, df in (("current", current), ("other", proposed)):
+            g = df.groupby(["as_of", "tier"]).agg(accounts=("account_id", "count"), arr=("arr", "sum")).reset_index()
+            rows.append(g.assign(model=f"{label} ({df['model_name'].iloc[0]} @ {df['model_version'].iloc[0]})"))
+        return {"portfolio": pd.concat(rows, ignore_index=True), "changes": changes.reset_index(drop=True)}
+
     def history(self, account_id: str, last: int | None = None) -> tuple[pd.DataFrame, dict]:
         """An account's stored snapshots with changes, time in the current tier and axis trends."""
         if not snapshots.has_table(self.con, "scores"):
@@ -551,6 +666,24 @@ def portfolio_summary(scores: pd.DataFrame) -> pd.DataFrame:
     total = scores["arr"].sum()
     g["arr_share"] = g["arr"] / total if total else 0.0
     return g.reset_index().rename(columns={"index": "tier"})
+
+
+def _alert_payload(row: dict) -> dict:
+    """The JSON an alert sink receives."""
+    keep = ("alert_id", "kind", "account_id", "name", "arr", "as_of", "previous_as_of", "from_tier", "to_tier")
+    out = {k: row[k] for k in keep}
+    for k in ("as_of", "previous_as_of"):
+        out[k] = str(pd.Timestamp(out[k]).date())
+    out["text"] = f"{row['name']} ({row['account_id']}): {row['from_tier']} -> {row['to_tier']} on {out['as_of']}"
+    return out
+
+
+def _zone_fingerprint(accounts: ir.Table) -> str:
+    """A hash of every account's reporting time zone (day boundaries depend on it)."""
+    import hashlib
+
+    rows = accounts.select("account_id", "timezone").order_by("account_id").to_pyarrow().to_pylist()
+    return hashlib.sha256(repr([(r["account_id"], r["timezone"]) for r in rows]).encode()).hexdigest()[:16]
 
 
 def _data_through(day: dt_.date, first: object, last: object) -> dt_.date | None:

@@ -7,6 +7,7 @@ re-scoring a date deletes that date's rows before inserting (idempotent reruns).
 from __future__ import annotations
 
 import datetime as dt_
+import json
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -87,22 +88,49 @@ def _exists(raw: object, name: str) -> bool:
     )
 
 
-def write_inputs(con: ibis.BaseBackend, tables: dict[str, str], load_log: pd.DataFrame, problems: pd.DataFrame) -> None:
-    """Replace the stored inputs with a load's accepted tables, its log and its quarantine.
+def write_inputs(
+    con: ibis.BaseBackend,
+    tables: dict[str, str],
+    load_log: pd.DataFrame,
+    problems: pd.DataFrame,
+    fact: tuple[str, str, dt_.date | None],
+    fact_meta: dict,
+) -> None:
+    """Store a load in one transaction: accepted tables, the daily fact, the log and the quarantine.
 
     Parameters
     ----------
     tables
         Store table name -> name of the temporary table (or SQL-visible relation) to copy.
+    fact
+        ``(fact table, new rows, from_day)``: with ``from_day`` the stored rows from that day
+        on are replaced by the new ones; without it the whole fact is replaced.
+    fact_meta
+        What the fact was built with (time zones), to know when a full rebuild is due.
     """
     stale = [t for t in con.list_tables() if t.startswith("input_") and t not in tables]
+    name, source, from_day = fact
     with transaction(con) as raw:
-        for name in stale:  # a source removed from goldpath.yaml must not keep feeding scores
-            raw.execute(f'DROP TABLE "{name}"')
-        for name, source in tables.items():
+        for old in stale:  # a source removed from goldpath.yaml must not keep feeding scores
+            raw.execute(f'DROP TABLE "{old}"')
+        for table, src in tables.items():
+            raw.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM {src}')
+        if from_day is None:
             raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {source}')
+        else:
+            raw.execute(f'DELETE FROM "{name}" WHERE day >= ?', [from_day])
+            raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {source}')
         _replace_from_df(raw, "load_log", load_log)
         _replace_from_df(raw, "quarantine", problems)
+        _replace_from_df(raw, "fact_meta", pd.DataFrame([{"meta": json.dumps(fact_meta, sort_keys=True)}]))
+
+
+def fact_meta(con: ibis.BaseBackend) -> dict | None:
+    """What the stored daily fact was built with, or None."""
+    if not has_table(con, "fact_meta"):
+        return None
+    rows = con.con.execute("SELECT meta FROM fact_meta").fetchall()
+    return json.loads(rows[0][0]) if rows else None
 
 
 def write_snapshots(con: ibis.BaseBackend, as_of: list[dt_.date], frames: dict[str, pd.DataFrame]) -> None:

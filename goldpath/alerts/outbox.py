@@ -1,0 +1,79 @@
+"""The alert outbox in the store: each change recorded once, each delivery per sink recorded.
+
+A scoring run inserts the alerts it detects (an alert id already present is skipped, so a
+repeated run sends nothing new); delivery marks ``alert_deliveries``; pending alerts are those
+without a successful delivery to a sink.
+"""
+
+from __future__ import annotations
+
+import datetime as dt_
+
+import ibis
+import pandas as pd
+
+from goldpath.alerts.changes import ALERT_COLUMNS
+from goldpath.store.snapshots import transaction
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS alerts (
+        alert_id VARCHAR PRIMARY KEY, kind VARCHAR, account_id VARCHAR, name VARCHAR, arr DOUBLE,
+        as_of DATE, previous_as_of DATE, from_tier VARCHAR, to_tier VARCHAR, created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS alert_deliveries (
+        alert_id VARCHAR, sink VARCHAR, delivered BOOLEAN, attempts INTEGER, error VARCHAR, "at" TIMESTAMP)""",
+]
+
+
+def _ensure(raw: object) -> None:
+    for ddl in DDL:
+        raw.execute(ddl)
+
+
+def record(con: ibis.BaseBackend, alerts: pd.DataFrame) -> int:
+    """Insert new alerts (known ids are skipped); returns how many were new."""
+    with transaction(con) as raw:
+        _ensure(raw)
+        if alerts.empty:
+            return 0
+        before = raw.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        raw.register("_alerts", alerts[ALERT_COLUMNS].assign(created_at=dt_.datetime.now(dt_.timezone.utc).replace(tzinfo=None)))
+        try:
+            raw.execute("INSERT INTO alerts BY NAME SELECT * FROM _alerts ON CONFLICT DO NOTHING")
+        finally:
+            raw.unregister("_alerts")
+        return raw.execute("SELECT count(*) FROM alerts").fetchone()[0] - before
+
+
+def pending(con: ibis.BaseBackend, sink: str) -> pd.DataFrame:
+    """Alerts not yet delivered to ``sink``, oldest first."""
+    with transaction(con) as raw:
+        _ensure(raw)
+    return con.con.execute(
+        """SELECT a.* FROM alerts a
+           WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries d
+                             WHERE d.alert_id = a.alert_id AND d.sink = ? AND d.delivered)
+           ORDER BY a.as_of, a.account_id""",
+        [sink],
+    ).df()
+
+
+def mark(con: ibis.BaseBackend, results: list[tuple[str, str, bool, int, str | None]]) -> None:
+    """Record delivery attempts."""
+    if not results:
+        return
+    now = dt_.datetime.now(dt_.timezone.utc).replace(tzinfo=None)
+    with transaction(con) as raw:
+        _ensure(raw)
+        raw.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, ?, ?, ?)", [(*r, now) for r in results])
+
+
+def all_alerts(con: ibis.BaseBackend) -> pd.DataFrame:
+    """Every alert with its delivery state per sink."""
+    with transaction(con) as raw:
+        _ensure(raw)
+    return con.con.execute(
+        """SELECT a.*, string_agg(d.sink || ':' || CASE WHEN d.delivered THEN 'sent' ELSE 'failed' END, ', ')
+                  AS deliveries
+           FROM alerts a LEFT JOIN alert_deliveries d USING (alert_id)
+           GROUP BY ALL ORDER BY a.as_of, a.account_id"""
+    ).df()
