@@ -56,9 +56,10 @@ def test_explain_gold_account_adds_up(demo):
     assert "Tier: GOLD" in out
     assert out.count("  ok      ") == 3
     con = duckdb.connect(str(ws / "goldpath.duckdb"), read_only=True)
-    stored = con.execute("select engagement, indispensability from scores where account_id = 'A003'").fetchone()
+    day = "as_of = '2022-12-31' and account_id = 'A003'"
+    stored = con.execute(f"select engagement, indispensability from scores where {day}").fetchone()
     parts = con.execute(
-        "select axis, sum(round(contribution * 100)) from score_measures where account_id = 'A003' group by axis"
+        f"select axis, sum(round(contribution * 100)) from score_measures where {day} group by axis"
     ).fetchall()
     con.close()
     by_axis = dict(parts)

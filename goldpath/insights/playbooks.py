@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -87,6 +88,8 @@ class _Blank(dict):
 
 
 def _fmt(x: object) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
     if isinstance(x, float):
         return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
     return "" if x is None else str(x)

@@ -59,6 +59,8 @@ def rollup(scores: pd.DataFrame, parents: pd.Series, model: Model) -> pd.DataFra
                 row[axis] = float(round2((v[ok] * w).sum() / w.sum())) if ok.any() and w.sum() > 0 else np.nan
         if method == "worst_child":
             row["tier"] = INSUFFICIENT if worst is None else worst["tier"]
+        elif method == "tier_share" and worst is None:
+            row["tier"] = INSUFFICIENT  # no child has a tier to share
         elif method == "tier_share":
             row["tier"] = "red"
             for t in ("gold", "green", "yellow"):

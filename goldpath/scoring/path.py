@@ -153,13 +153,13 @@ def plan_next_tier(
                                   f"{model.axis(axis, segment).min_coverage:.0%} before a tier is given")
         return plan
     target = next_tier(current)
+    # A segment without a Yellow rule goes from Red straight to Green.
+    while target is not None and not any(r.tier == target for r in model.tier_rules(segment)):
+        target = next_tier(target)
     plan = NextTierPlan(tier=current, target=target, rule=None)
     if target is None:
         return plan
     axes = {a: float(score_row[a]) for a in AXES}
-    if not any(r.tier == target for r in model.tier_rules(segment)):
-        plan.notes.append(f"no {target} rule for segment {segment}")
-        return plan
     rules = model.tier_rules(segment)
     options = [(_rule_gaps(rules, i, axes), r) for i, r in enumerate(rules) if r.tier == target]
     (needs, blocked), best = min(options, key=lambda o: sum(v - axes[a] for a, v in o[0][0].items()))

@@ -98,6 +98,8 @@ def add_override(
 
 def remove_override(con: ibis.BaseBackend, override_id: int, *, author: str, reason: str, on: dt_.date) -> None:
     """End an override from ``on`` (exclusive) and audit it; its row is kept."""
+    if not author.strip() or not reason.strip():
+        raise GoldpathError("removing an override needs an author and a reason")
     with transaction(con) as raw:
         _ensure(raw)
         found = raw.execute(
