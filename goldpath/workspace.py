@@ -24,7 +24,7 @@ from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect
 from goldpath.engine.facts import daily_usage, dedupe_events
-from goldpath.engine.measures import EngineInputs, account_measures, date_spine
+from goldpath.engine.measures import EngineInputs, measures_frame
 from goldpath.errors import GoldpathError
 from goldpath.model.spec import Model, load_model
 from goldpath.scoring.axes import hundredths, score_axes
@@ -315,10 +315,7 @@ class Workspace:
         con = self.con
         dates = sorted(set(dates))
         inputs = self._engine_inputs()
-        spine = date_spine(dates, model.window_days, model.working_days)
-        measures = account_measures(inputs, spine, model).to_pandas()
-        measures["as_of"] = pd.to_datetime(measures["as_of"]).dt.date
-        measures = measures.sort_values(["as_of", "account_id"]).reset_index(drop=True)
+        measures = measures_frame(inputs, model, dates)
         previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]

@@ -277,3 +277,11 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
             m.critical_processes > 0, _ratio(m.critical_users, m.active_users), ibis.null(dt.float64)
         )),
     )
+
+
+def measures_frame(inputs: EngineInputs, model: Model, dates: list[dt_.date]) -> pd.DataFrame:
+    """:func:`account_measures` for ``dates``, as a pandas frame sorted by date and account."""
+    spine = date_spine(dates, model.window_days, model.working_days)
+    df = account_measures(inputs, spine, model).to_pandas()
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)

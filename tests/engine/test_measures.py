@@ -26,6 +26,7 @@ import pytest
 
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import (
+    measures_frame,
     EngineInputs,
     account_measures,
     date_spine,
@@ -253,11 +254,7 @@ def make_inputs(accounts, events, table):
     return build
 
 
-def _measures(inputs: EngineInputs, model, dates: list[dt.date]) -> pd.DataFrame:
-    spine = date_spine(dates, model.window_days, model.working_days)
-    df = account_measures(inputs, spine, model).to_pandas()
-    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
-    return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)
+_measures = measures_frame
 
 
 def _row(df: pd.DataFrame, as_of: dt.date, account_id: str) -> pd.Series:
