@@ -389,10 +389,16 @@ class Workspace:
         self.send_alerts()
 
     def send_alerts(self) -> None:
-        """Deliver pending alerts: JSON-lines sinks now, webhooks in the background."""
+        """Deliver pending alerts: JSON-lines sinks now, webhooks in the background.
+
+        Alerts already on their way in this session are not sent again.
+        """
+        self._harvest_alerts()
+        busy = set().union(*(d.in_flight() for d in self._dispatchers))
         work = []
         for sink in self.config.alerts:
             todo = outbox.pending(self.con, sink.name)
+            todo = todo[[(a, sink.name) not in busy for a in todo["alert_id"]]] if len(todo) else todo
             if todo.empty:
                 continue
             payloads = [_alert_payload(r) for r in todo.to_dict("records")]
@@ -407,6 +413,12 @@ class Workspace:
     def alerts(self) -> pd.DataFrame:
         """Every alert raised, with its delivery state per sink."""
         return outbox.all_alerts(self.con)
+
+    def _harvest_alerts(self) -> None:
+        """Record the results of dispatchers that have finished."""
+        for d in [d for d in self._dispatchers if d.wait(0)]:
+            outbox.mark(self.con, list(d.results))
+            self._dispatchers.remove(d)
 
     def _finish_alerts(self) -> None:
         for d in self._dispatchers:

@@ -8,6 +8,7 @@ store and is retried by the next run (or ``goldpath alerts --send``).
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -63,8 +64,9 @@ def send_webhook(sink: WebhookSink, payload: dict) -> tuple[bool, int, str | Non
                 error = f"HTTP {resp.status}"
         except urllib.error.HTTPError as exc:
             error = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            error = str(getattr(exc, "reason", exc))
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            # Includes answers that are not HTTP at all (BadStatusLine): a failed attempt.
+            error = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt <= sink.retries:
             time.sleep(sink.backoff_seconds * 2 ** (attempt - 1))
     return False, sink.retries + 1, error
@@ -100,6 +102,10 @@ class Dispatcher:
         for sink, payload in self._work:
             ok, attempts, error = send_webhook(sink, payload)
             self.results.append((payload["alert_id"], sink.name, ok, attempts, error))
+
+    def in_flight(self) -> set[tuple[str, str]]:
+        """``(alert_id, sink name)`` for every alert this dispatcher was given."""
+        return {(payload["alert_id"], sink.name) for sink, payload in self._work}
 
     def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for delivery; True when every alert was attempted."""

@@ -26,10 +26,10 @@ def account_history(scores: pd.DataFrame, last: int | None = None) -> tuple[pd.D
         ``days_in_tier`` and ``{axis}_change_over`` (change over the snapshots shown).
     """
     h = scores.sort_values("as_of").reset_index(drop=True)
+    for axis in AXES:  # changes before trimming: the first row shown keeps its change
+        h[f"{axis}_change"] = h[axis].diff().round(2)
     if last:
         h = h.tail(last).reset_index(drop=True)
-    for axis in AXES:
-        h[f"{axis}_change"] = h[axis].diff().round(2)
     summary: dict = {}
     if len(h):
         tiers = scores.sort_values("as_of")["tier"].to_numpy()
