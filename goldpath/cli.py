@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -471,6 +472,54 @@ def alerts(
         t.add_row(str(pd.Timestamp(r.as_of).date()), r.kind, f"{r.account_id} {r.name}", f"{r.arr:,.0f}",
                   _tier(r.from_tier), _tier(r.to_tier), r.deliveries or "pending")
     console.print(t)
+
+
+@app.command()
+def backtest(
+    lead: str = typer.Option("90d", "--lead", help="Score each renewal this long before its date (e.g. 90d)."),
+    claim: float = typer.Option(0.9, "--claim", help="Test the claim 'Green renews at least CLAIM'."),
+    export: Optional[Path] = typer.Option(None, "--export", help="Write backtest.json and CSVs into this folder."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Do the tiers predict renewal? Score every renewal LEAD before its date and compare."""
+    try:
+        with Workspace(workspace) as ws:
+            report = ws.backtest(lead, claim)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"{len(report.rows):,} renewals scored {report.lead_days} days before their date"
+                  + "".join(f"; {n:,} skipped ({why})" for why, n in report.skipped.items() if n), highlight=False)
+    t = Table(title="Renewal by tier (95% Wilson intervals)", title_justify="left")
+    for c in ("tier", "renewals", "renewal rate", "expansion rate", "gross ARR retention", "net ARR retention"):
+        t.add_column(c, justify="left" if c == "tier" else "right")
+    for r in report.tiers.itertuples(index=False):
+        t.add_row(_tier(r.tier) if r.tier != "all" else "[bold]all[/]", f"{r.renewals:,}",
+                  f"{r.renewal_rate:.1%} ({r.renewal_low:.1%}-{r.renewal_high:.1%})",
+                  f"{r.expansion_rate:.1%} ({r.expansion_low:.1%}-{r.expansion_high:.1%})",
+                  _num(r.gross_retention, "{:.1%}"), _num(r.net_retention, "{:.1%}"))
+    console.print(t)
+    m = report.metrics
+    console.print(
+        f"AUC: engagement {_num(m['auc_engagement'], '{:.3f}')}, indispensability "
+        f"{_num(m['auc_indispensability'], '{:.3f}')}, tier order {_num(m['auc_tier_order'], '{:.3f}')}, "
+        f"baseline (segment's past renewal rate) {_num(m['auc_baseline'], '{:.3f}')}. Riskiest decile churns "
+        f"{_num(m['riskiest_decile_churn_rate'], '{:.1%}')} vs {_num(m['churn_rate'], '{:.1%}')} overall "
+        f"(lift {_num(m['riskiest_decile_lift'], '{:.2f}')}).", highlight=False,
+    )
+    c = Table(title="Calibration: renewal rate by score quintile (mean of the two axes)", title_justify="left")
+    for col in ("quintile", "mean score", "renewals", "renewal rate"):
+        c.add_column(col, justify="right")
+    for r in report.calibration.itertuples(index=False):
+        c.add_row(str(int(r.band) + 1), f"{r.mean_score:.1f}", f"{r.renewals:,}", f"{r.renewal_rate:.1%}")
+    console.print(c)
+    for line in report.statements:
+        console.print(line, highlight=False)
+    if export:
+        export.mkdir(parents=True, exist_ok=True)
+        (export / "backtest.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))
+        report.tiers.to_csv(export / "backtest_tiers.csv", index=False)
+        report.rows.to_csv(export / "backtest_renewals.csv", index=False)
+        console.print(f"wrote backtest.json, backtest_tiers.csv and backtest_renewals.csv to {export}")
 
 
 @app.command()

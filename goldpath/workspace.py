@@ -32,6 +32,7 @@ from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
 from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_raw
+from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
 from goldpath.insights.history import account_history, migration_matrix, time_to_tier
 from goldpath.insights.playbooks import load_playbooks, match_actions
 from goldpath.insights.rollups import rollup
@@ -608,6 +609,40 @@ class Workspace:
             rows.append(g.assign(model=f"{label} ({df['model_name'].iloc[0]} @ {df['model_version'].iloc[0]})"))
         return {"portfolio": pd.concat(rows, ignore_index=True), "changes": changes.reset_index(drop=True)}
 
+    def backtest(self, lead: str | int = "90d", green_claim: float = 0.9) -> BacktestReport:
+        """Score every renewal ``lead`` days before its date and measure how well tiers predicted it.
+
+        Stored snapshots of the current model version are reused; missing dates are computed
+        (not stored), each from data up to its own date only.
+        """
+        days = _days_of(lead)
+        renewals = self._input("renewals")
+        if renewals is None:
+            raise GoldpathError("backtest needs a `renewals` source in goldpath.yaml")
+        r = renewals.to_pandas()
+        if r.empty:
+            raise GoldpathError("the renewals table is empty")
+        r["renewal_date"] = pd.to_datetime(r["renewal_date"]).dt.date
+        r["as_of"] = r["renewal_date"] - dt_.timedelta(days=days)
+        dates = sorted(set(r["as_of"]))
+        model = self.model
+        have = pd.DataFrame()
+        if snapshots.has_table(self.con, "scores"):
+            t = self.con.table("scores")
+            have = t.filter(t.as_of.isin(dates) & (t.model_version == model.version)).to_pandas()
+            have["as_of"] = pd.to_datetime(have["as_of"]).dt.date
+        missing = sorted(set(dates) - set(have.get("as_of", [])))
+        scored = pd.concat([have, self.compute(missing)["scores"]] if missing else [have], ignore_index=True)
+        cols = ["as_of", "account_id", "segment", "tier", "engagement", "indispensability"]
+        rows = r.merge(scored[cols], on=["as_of", "account_id"], how="left")
+        skipped = {"not under contract on the scoring date": int(rows["tier"].isna().sum())}
+        rows = rows[rows["tier"].notna()].copy()
+        rows["renewed"] = rows["outcome"] != "churned"
+        rows["expanded"] = rows["outcome"] == "expanded"
+        rows = rows.sort_values(["renewal_date", "account_id"]).reset_index(drop=True)
+        rows["baseline"] = segment_baseline(rows)
+        return summarize(rows, days, green_claim, skipped)
+
     def history(self, account_id: str, last: int | None = None) -> tuple[pd.DataFrame, dict]:
         """An account's stored snapshots with changes, time in the current tier and axis trends."""
         if not snapshots.has_table(self.con, "scores"):
@@ -675,6 +710,14 @@ def portfolio_summary(scores: pd.DataFrame) -> pd.DataFrame:
     total = scores["arr"].sum()
     g["arr_share"] = g["arr"] / total if total else 0.0
     return g.reset_index().rename(columns={"index": "tier"})
+
+
+def _days_of(lead: str | int) -> int:
+    """Days from ``90``, ``"90"`` or ``"90d"``."""
+    text = str(lead).strip().lower().removesuffix("d")
+    if not text.isdigit():
+        raise GoldpathError(f"lead {lead!r}: expected a number of days such as 90d")
+    return int(text)
 
 
 def _alert_payload(row: dict) -> dict:

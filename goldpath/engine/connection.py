@@ -33,6 +33,7 @@ def connect(config: DuckDBEngine, root: Path) -> ibis.BaseBackend:
         path = root / path
     con = ibis.duckdb.connect(str(path))
     con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET enable_progress_bar = false")
     if config.threads:
         con.raw_sql(f"SET threads = {int(config.threads)}")
     if config.memory_limit:
