@@ -1,0 +1,322 @@
+"""Incremental daily fact (lookback, late events, duplicates, time zones) and histories in one pass."""
+
+from __future__ import annotations
+
+import datetime as dt_
+import random
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from goldpath.errors import GoldpathError
+from goldpath.workspace import FACT_TABLE, Workspace, history_dates
+
+CONFIG = """\
+name: incremental-test
+engine: {type: duckdb, path: store.duckdb}
+model: model.yaml
+lookback_days: 7
+week_start: mon
+sources:
+  accounts: data/accounts.csv
+  events: data/events.csv
+  process_features: data/process_features.csv
+  process_criticality: data/process_criticality.csv
+"""
+
+# Trimmed from examples/crm/model.yaml: no segments, no signals; a percentile scheme and a
+# trend condition so that one-pass histories have something to get wrong.
+MODEL = """\
+name: tiny
+window_days: 28
+working_days: [mon, tue, wed, thu, fri]
+params:
+  key_feature_min_users: 1
+  critical_min: 4
+  key_features: {default: [add_contact, add_lead, meeting, quote]}
+engagement:
+  min_coverage: 0.5
+  measures:
+    active_seat_ratio: {weight: 35, scheme: {type: linear, min: 0.2, max: 0.9}}
+    stickiness:
+      weight: 20
+      scheme: {type: bands, bands: [{max: 0.2, score: 0}, {min: 0.2, max: 0.5, score: 50}, {min: 0.5, score: 100}]}
+    active_days_per_active_user: {weight: 15, scheme: {type: linear, min: 2, max: 15}}
+    key_feature_adoption: {weight: 30, scheme: {type: linear, min: 0.25, max: 1.0}}
+indispensability:
+  min_coverage: 0.5
+  measures:
+    process_coverage: {weight: 40, scheme: {type: linear, min: 0.2, max: 1.0}}
+    critical_process_regularity: {weight: 35, scheme: {type: linear, min: 0.1, max: 0.8}}
+    critical_process_reach: {weight: 25, scheme: {type: percentile}}
+tiers:
+  default:
+    - {tier: green, when: {engagement: {min: 60}, indispensability: {min: 50}, engagement_trend: {min: -20}}}
+    - {tier: yellow, when: {engagement: {min: 30}}}
+    - {tier: red}
+trend_days: 28
+"""
+
+ACCOUNTS = """\
+account_id,name,segment,arr,seats,contract_start,renewal_date,parent_id,timezone
+A1,Alpha,basic,12000,4,2022-01-01,2023-01-01,,UTC
+A2,Beta,basic,6000,5,2022-01-01,2023-01-01,,America/New_York
+A3,Gamma,basic,24000,6,2022-01-01,2023-01-01,,Asia/Tokyo
+A4,Delta,basic,3000,3,2022-01-01,2023-01-01,,Europe/Berlin
+"""
+PROCESS_FEATURES = "feature,process\nadd_contact,contacts\nadd_lead,leads\nmeeting,meetings\nquote,pipeline\nreport,reporting\n"
+PROCESS_CRITICALITY = "process,segment,criticality\ncontacts,*,5\nleads,*,4\nmeetings,*,4\npipeline,*,3\nreporting,*,1\n"
+FEATURES = ["add_contact", "add_lead", "meeting", "quote", "report"]
+EVENT_COLUMNS = ["account_id", "user_id", "feature", "timestamp", "event_id"]
+
+# The newest stored local day is 2022-05-01 (A3 is in Tokyo, events run to 2022-04-30 UTC),
+# so with a lookback of 7 days an incremental load re-aggregates from 2022-04-24 on.
+LOOKBACK_FROM = dt_.date(2022, 4, 24)
+HISTORY = [dt_.date(2022, 4, 3) + dt_.timedelta(days=7 * i) for i in range(5)]  # 04-03 .. 05-01
+
+
+def _events() -> pd.DataFrame:
+    """A few hundred seeded events, 2022-03-01 to 2022-04-30 UTC; every fifth without an event id."""
+    rng = random.Random(7)
+    rows, n = [], 0
+    for acc, users, p in [("A1", 4, 0.6), ("A2", 3, 0.3), ("A3", 6, 0.5), ("A4", 2, 0.15)]:
+        for day in pd.date_range("2022-03-01", "2022-04-30"):
+            for u in range(users):
+                if rng.random() < p:
+                    n += 1
+                    ts = day + pd.Timedelta(hours=rng.randrange(24), minutes=rng.randrange(60))
+                    rows.append((acc, f"{acc}u{u}", rng.choice(FEATURES[: 2 + users]),
+                                 ts.strftime("%Y-%m-%d %H:%M:%S"), "" if n % 5 == 0 else f"e{n}"))
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A small workspace, loaded once (no scores); tests work on copies of it."""
+    root = tmp_path_factory.mktemp("incremental") / "template"
+    (root / "data").mkdir(parents=True)
+    (root / "goldpath.yaml").write_text(CONFIG)
+    (root / "model.yaml").write_text(MODEL)
+    (root / "data" / "accounts.csv").write_text(ACCOUNTS)
+    (root / "data" / "process_features.csv").write_text(PROCESS_FEATURES)
+    (root / "data" / "process_criticality.csv").write_text(PROCESS_CRITICALITY)
+    _events().to_csv(root / "data" / "events.csv", index=False)
+    with Workspace(root) as ws:
+        report = ws.load()
+        assert "full rebuild" in report.notes[0]
+    return root
+
+
+@pytest.fixture
+def root(template: Path, tmp_path: Path) -> Path:
+    """A private copy of the loaded template workspace."""
+    return Path(shutil.copytree(template, tmp_path / "ws"))
+
+
+def _fact(ws: Workspace) -> pd.DataFrame:
+    """The stored daily fact, in a canonical order."""
+    df = ws.con.table(FACT_TABLE).to_pandas()
+    df["day"] = pd.to_datetime(df["day"]).dt.strftime("%Y-%m-%d")
+    keys = ["account_id", "user_id", "day", "feature"]
+    return df.sort_values(keys).reset_index(drop=True)[[*keys, "events", "quantity", "value"]]
+
+
+def _scores(ws: Workspace) -> pd.DataFrame:
+    """Every stored score row, without ``computed_at``, in a canonical order."""
+    df = ws.con.table("scores").to_pandas().drop(columns="computed_at")
+    df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)
+
+
+def _append(root: Path, rows: list[tuple]) -> None:
+    """Append event rows to the workspace's events file."""
+    path = root / "data" / "events.csv"
+    events = pd.read_csv(path, dtype=str, keep_default_na=False)
+    extra = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    pd.concat([events, extra], ignore_index=True).to_csv(path, index=False)
+
+
+def test_rerun_on_the_same_input_changes_nothing(root: Path):
+    """A second incremental load of unchanged sources leaves the fact and the scores as they were."""
+    with Workspace(root) as ws:
+        ws.score_history(HISTORY[2], HISTORY[-1], "7d", load=False)
+        fact, scores = _fact(ws), _scores(ws)
+        report = ws.load()
+        assert report.notes[0].startswith(f"events: incremental load, days from {LOOKBACK_FROM}")
+        pd.testing.assert_frame_equal(_fact(ws), fact)
+        ws.score_history(HISTORY[2], HISTORY[-1], "7d", load=False)
+        pd.testing.assert_frame_equal(_scores(ws), scores)
+    assert fact["events"].sum() == len(_events())
+
+
+def test_late_events_inside_the_lookback_are_picked_up(root: Path):
+    """Late events after the lookback start reach the fact and only the snapshots that cover them."""
+    with Workspace(root) as ws:
+        ws.score_history(HISTORY[0], HISTORY[-1], "7d", load=False)
+        before = _scores(ws)
+        fact_before = _fact(ws)
+    # A4 (Berlin) gets a third user on 2022-04-27 and 2022-04-28; A1 (UTC) one more event.
+    late = [("A4", "A4u2", f, f"2022-04-{d} 10:00:00", f"late-{d}-{f}") for d in (27, 28) for f in FEATURES[:4]]
+    late += [("A1", "A1u0", "report", "2022-04-26 09:00:00", "late-a1")]
+    _append(root, late)
+    with Workspace(root) as ws:
+        report = ws.load()
+        assert "incremental load" in report.notes[0]
+        incremental = _fact(ws)
+        added = incremental.merge(fact_before, how="left", indicator=True)
+        assert set(added.loc[added["_merge"] == "left_only", "day"]) == {"2022-04-26", "2022-04-27", "2022-04-28"}
+        assert incremental["events"].sum() == fact_before["events"].sum() + len(late)
+
+        ws.score_history(HISTORY[0], HISTORY[-1], "7d", load=False)
+        after = _scores(ws)
+        report = ws.load(full=True)
+        assert report.notes[0] == "events: full rebuild of the daily fact (asked for)"
+        pd.testing.assert_frame_equal(_fact(ws), incremental)
+
+    ended_before = before["as_of"] < dt_.date(2022, 4, 26)
+    pd.testing.assert_frame_equal(after[ended_before], before[ended_before])
+    last = pd.Timestamp(HISTORY[-1]).date()
+    b = before[before["as_of"] == last].set_index("account_id")
+    a = after[after["as_of"] == last].set_index("account_id")
+    assert a.loc["A4", "engagement"] > b.loc["A4", "engagement"]
+    assert a.loc["A4", "engagement_trend"] > b.loc["A4", "engagement_trend"]
+    pd.testing.assert_series_equal(a.loc["A2"], b.loc["A2"])  # A2 and A3 got no late events ...
+    assert a.loc["A3", "engagement"] == b.loc["A3", "engagement"]  # ... (A3's percentile may move)
+
+
+def test_late_events_older_than_the_lookback_need_a_full_rebuild(root: Path):
+    """Events dated before the lookback start are ignored incrementally and counted by ``full=True``."""
+    with Workspace(root) as ws:
+        fact_before = _fact(ws)
+    old = [("A2", "A2u9", "meeting", "2022-04-12 15:00:00", "old-1"), ("A2", "A2u9", "quote", "2022-04-22 15:00:00", "")]
+    _append(root, old)
+    with Workspace(root) as ws:
+        ws.load()
+        pd.testing.assert_frame_equal(_fact(ws), fact_before)
+        ws.load(full=True)
+        full = _fact(ws)
+    new = full[full["user_id"] == "A2u9"]
+    assert list(new["day"]) == ["2022-04-12", "2022-04-22"]
+    assert full["events"].sum() == fact_before["events"].sum() + 2
+
+
+def test_duplicate_events_change_no_count(root: Path):
+    """Repeated event ids and id-less repeats of (account, user, feature, timestamp) are dropped."""
+    events = pd.read_csv(root / "data" / "events.csv", dtype=str, keep_default_na=False)
+    with_id = events[events["event_id"] != ""]
+    without_id = events[events["event_id"] == ""]
+    recent_id = with_id[with_id["timestamp"] >= "2022-04-26"].iloc[0]
+    old_id = with_id[with_id["timestamp"] < "2022-04-01"].iloc[0]
+    recent_noid = without_id[without_id["timestamp"] >= "2022-04-26"].iloc[0]
+    old_noid = without_id[without_id["timestamp"] < "2022-04-01"].iloc[0]
+    utc = pd.Timestamp(recent_noid["timestamp"])
+    dups = [
+        tuple(recent_id),                                                    # exact copy
+        (recent_id["account_id"], "someone-else", "report", "2022-04-29 08:00:00", recent_id["event_id"]),  # same id
+        tuple(old_id),
+        tuple(recent_noid),
+        (*recent_noid[["account_id", "user_id", "feature"]], (utc + pd.Timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00"), ""),
+        tuple(old_noid),
+    ]
+    with Workspace(root) as ws:
+        fact = _fact(ws)
+        dropped = ws.con.table("load_log").to_pandas().set_index("table").loc["events", "duplicates_dropped"]
+    _append(root, dups)
+    with Workspace(root) as ws:
+        report = ws.load()
+        assert report.log.set_index("table").loc["events", "duplicates_dropped"] == dropped + len(dups)
+        pd.testing.assert_frame_equal(_fact(ws), fact)
+        ws.load(full=True)
+        pd.testing.assert_frame_equal(_fact(ws), fact)
+
+
+def test_a_time_zone_change_forces_a_full_rebuild(root: Path):
+    """Moving an account to another time zone rebuilds the whole fact, even outside the lookback."""
+    accounts = root / "data" / "accounts.csv"
+    accounts.write_text(accounts.read_text().replace("A2,Beta,basic,6000,5,2022-01-01,2023-01-01,,America/New_York",
+                                                     "A2,Beta,basic,6000,5,2022-01-01,2023-01-01,,Asia/Kolkata"))
+    with Workspace(root) as ws:
+        before = _fact(ws)
+        report = ws.load()
+        assert report.notes == ["events: full rebuild of the daily fact (account time zones changed, so day boundaries moved)"]
+        rebuilt = _fact(ws)
+        again = ws.load()  # the new zones are remembered: the next load is incremental again
+        assert "incremental load" in again.notes[0]
+    # Evening events in New York fall on the next day in Kolkata, in March too (before the lookback).
+    a2_before, a2_after = before[before["account_id"] == "A2"], rebuilt[rebuilt["account_id"] == "A2"]
+    assert a2_before["events"].sum() == a2_after["events"].sum()
+    moved = a2_after.merge(a2_before, how="left", indicator=True)
+    assert (moved.loc[moved["_merge"] == "left_only", "day"] < str(LOOKBACK_FROM)).any()
+    others = ["A1", "A3", "A4"]
+    pd.testing.assert_frame_equal(rebuilt[rebuilt["account_id"].isin(others)].reset_index(drop=True),
+                                  before[before["account_id"].isin(others)].reset_index(drop=True))
+
+
+def test_history_in_one_pass_equals_dates_scored_in_order(root: Path, tmp_path: Path):
+    """``score_history`` stores exactly what scoring each date alone, oldest first, stores."""
+    other = Path(shutil.copytree(root, tmp_path / "other"))
+    start, end = dt_.date(2022, 3, 27), dt_.date(2022, 5, 1)
+    with Workspace(root) as ws:
+        returned = ws.score_history(start, end, "7d", load=False)
+        one_pass = _scores(ws)
+    dates = history_dates(start, end, "7d")
+    with Workspace(other) as ws:
+        for d in dates:
+            ws.score(d, load=False)
+        one_by_one = _scores(ws)
+    assert sorted(set(one_pass["as_of"])) == dates and len(one_pass) == 4 * len(dates)
+    assert len(returned) == len(one_pass)
+    pd.testing.assert_frame_equal(one_pass, one_by_one)
+    # The comparison has teeth: trends exist from the fifth date (28 days in) on, and tiers differ.
+    with_trend = one_pass.dropna(subset=["engagement_trend", "indispensability_trend"])
+    assert sorted(set(with_trend["as_of"])) == dates[4:]
+    assert one_pass["tier"].nunique() >= 2
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "every", "week_start", "expected"),
+    [
+        ("2022-03-01", "2022-03-22", "7d", "mon", ["2022-03-01", "2022-03-08", "2022-03-15", "2022-03-22"]),
+        ("2022-03-01", "2022-03-21", "7d", "mon", ["2022-03-01", "2022-03-08", "2022-03-15"]),
+        ("2022-03-01", "2022-03-03", "1d", "mon", ["2022-03-01", "2022-03-02", "2022-03-03"]),
+        ("2022-03-01", "2022-03-01", "3d", "mon", ["2022-03-01"]),
+        ("2022-03-01", "2022-03-31", "2w", "mon", ["2022-03-01", "2022-03-15", "2022-03-29"]),
+        ("2022-03-01", "2022-03-31", " 2W ", "sun", ["2022-03-01", "2022-03-15", "2022-03-29"]),
+        # 2022-03-01 is a Tuesday: weeks starting Monday end on Sundays, starting Sunday on Saturdays.
+        ("2022-03-01", "2022-03-31", "week", "mon", ["2022-03-06", "2022-03-13", "2022-03-20", "2022-03-27"]),
+        ("2022-03-01", "2022-03-31", "week", "sun", ["2022-03-05", "2022-03-12", "2022-03-19", "2022-03-26"]),
+        ("2022-03-06", "2022-03-13", "week", "mon", ["2022-03-06", "2022-03-13"]),
+        ("2022-03-06", "2022-03-12", "week", "sun", ["2022-03-12"]),
+        ("2022-03-01", "2022-03-31", "Week", "wed", ["2022-03-01", "2022-03-08", "2022-03-15", "2022-03-22", "2022-03-29"]),
+    ],
+)
+def test_history_dates(start, end, every, week_start, expected):
+    """Steps of N days, N weeks, or each week's last day for the configured first weekday."""
+    got = history_dates(dt_.date.fromisoformat(start), dt_.date.fromisoformat(end), every, week_start)
+    assert got == [dt_.date.fromisoformat(d) for d in expected]
+
+
+@pytest.mark.parametrize("every", ["", "7", "d", "0d", "-1d", "1.5d", "7m", "weekly", "w7"])
+def test_history_dates_rejects_a_bad_step(every):
+    """Anything but Nd, Nw (N >= 1) or 'week' is an error that names the accepted forms."""
+    with pytest.raises(GoldpathError, match="expected Nd"):
+        history_dates(dt_.date(2022, 3, 1), dt_.date(2022, 3, 31), every)
+
+
+def test_history_dates_rejects_an_end_before_the_start_and_an_empty_range():
+    """An end before the start, and a range holding no week end, are errors."""
+    with pytest.raises(GoldpathError, match="the end is before the start"):
+        history_dates(dt_.date(2022, 3, 2), dt_.date(2022, 3, 1), "1d")
+    with pytest.raises(GoldpathError, match="no week date between 2022-03-01 and 2022-03-04"):
+        history_dates(dt_.date(2022, 3, 1), dt_.date(2022, 3, 4), "week", "mon")
+
+
+def test_score_history_uses_the_workspace_week_start(root: Path):
+    """``every='week'`` scores the last day of each week as goldpath.yaml defines weeks."""
+    config = root / "goldpath.yaml"
+    config.write_text(config.read_text().replace("week_start: mon", "week_start: sun"))
+    with Workspace(root) as ws:
+        scored = ws.score_history("2022-04-01", "2022-04-30", "week", load=False)
+    assert sorted({str(d) for d in scored["as_of"]}) == ["2022-04-02", "2022-04-09", "2022-04-16", "2022-04-23", "2022-04-30"]
