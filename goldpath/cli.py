@@ -523,6 +523,47 @@ def backtest(
 
 
 @app.command()
+def tune(
+    lead: str = typer.Option("90d", "--lead", help="Score each renewal this long before its date."),
+    test_share: float = typer.Option(0.3, "--test-share", help="Share of the latest renewals held out for validation."),
+    output: Path = typer.Option(Path("model.tuned.yaml"), "-o", "--output", help="Where to write the proposed model."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Propose weights and Green thresholds from renewal outcomes, validated on later renewals."""
+    try:
+        with Workspace(workspace) as ws:
+            r = ws.tune(lead, test_share)
+            target = output if output.is_absolute() else ws.root / output
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"fitted on {r.train['renewals']} renewals ({r.train['churns']} churns, {r.train['from']} to "
+                  f"{r.train['to']}); tested on the {r.test['renewals']} later ones ({r.test['churns']} churns, "
+                  f"{r.test['from']} to {r.test['to']})", highlight=False)
+    for note in r.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if not r.proposed:
+        return
+    t = Table(title="Out of sample (later renewals): current vs proposed", title_justify="left")
+    for c in ("metric", "current", "proposed"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for key, fmt in (("auc_tier_order", "{:.3f}"), ("auc_engagement", "{:.3f}"), ("auc_indispensability", "{:.3f}"),
+                     ("green_share", "{:.1%}"), ("green_renewal_rate", "{:.1%}"), ("green_renewal_low", "{:.1%}")):
+        t.add_row(key.replace("_", " "), _num(r.before[key], fmt), _num(r.after[key], fmt))
+    console.print(t)
+    w = Table(title=f"Proposed weights (Green minimums shifted {r.green_shift:+g} points)", title_justify="left")
+    for c in ("axis", "measure", "current", "proposed"):
+        w.add_column(c, justify="right" if c in ("current", "proposed") else "left")
+    for axis, weights in r.weights.items():
+        for m, (old, new) in weights.items():
+            w.add_row(axis, m, f"{old:g}", f"{new:g}")
+    console.print(w)
+    target.write_text(r.model_yaml, encoding="utf-8")
+    target.with_suffix(".diff").write_text(r.diff, encoding="utf-8")
+    console.print(f"wrote {target} and {target.with_suffix('.diff')}; compare it on your history with "
+                  f"`goldpath compare --model {output}`", highlight=False)
+
+
+@app.command()
 def cohorts(workspace: Path = WORKSPACE) -> None:
     """Time to Green and to GOLD per cohort of contract start month, from the stored history."""
     try:

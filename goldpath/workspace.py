@@ -33,6 +33,7 @@ from goldpath.scoring.explain import Explanation, build_explanation, measure_det
 from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_raw
 from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
+from goldpath.insights.tuning import TuningResult, tune_model
 from goldpath.insights.history import account_history, migration_matrix, time_to_tier
 from goldpath.insights.playbooks import load_playbooks, match_actions
 from goldpath.insights.rollups import rollup
@@ -609,16 +610,26 @@ class Workspace:
             rows.append(g.assign(model=f"{label} ({df['model_name'].iloc[0]} @ {df['model_version'].iloc[0]})"))
         return {"portfolio": pd.concat(rows, ignore_index=True), "changes": changes.reset_index(drop=True)}
 
-    def backtest(self, lead: str | int = "90d", green_claim: float = 0.9) -> BacktestReport:
-        """Score every renewal ``lead`` days before its date and measure how well tiers predicted it.
+    def renewal_snapshots(self, lead: str | int = "90d") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        """Every renewal with the account's scores ``lead`` days before it, and the measure rows.
 
         Stored snapshots of the current model version are reused; missing dates are computed
         (not stored), each from data up to its own date only.
+
+        Returns
+        -------
+        rows
+            One row per scored renewal: the renewal, ``as_of``, ``renewed``, ``expanded``,
+            the account's segment, model segment, axes and tier then.
+        parts
+            The measure rows (raw, score, ...) of those accounts and dates.
+        skipped
+            Renewals that could not be scored, by reason.
         """
         days = _days_of(lead)
         renewals = self._input("renewals")
         if renewals is None:
-            raise GoldpathError("backtest needs a `renewals` source in goldpath.yaml")
+            raise GoldpathError("this needs a `renewals` source in goldpath.yaml")
         r = renewals.to_pandas()
         if r.empty:
             raise GoldpathError("the renewals table is empty")
@@ -626,22 +637,44 @@ class Workspace:
         r["as_of"] = r["renewal_date"] - dt_.timedelta(days=days)
         dates = sorted(set(r["as_of"]))
         model = self.model
-        have = pd.DataFrame()
+        frames = {"scores": [], "score_measures": []}
+        stored_dates: set = set()
         if snapshots.has_table(self.con, "scores"):
-            t = self.con.table("scores")
-            have = t.filter(t.as_of.isin(dates) & (t.model_version == model.version)).to_pandas()
-            have["as_of"] = pd.to_datetime(have["as_of"]).dt.date
-        missing = sorted(set(dates) - set(have.get("as_of", [])))
-        scored = pd.concat([have, self.compute(missing)["scores"]] if missing else [have], ignore_index=True)
-        cols = ["as_of", "account_id", "segment", "tier", "engagement", "indispensability"]
+            for name in frames:
+                t = self.con.table(name)
+                df = t.filter(t.as_of.isin(dates) & (t.model_version == model.version)).to_pandas()
+                df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+                frames[name].append(df)
+            stored_dates = set(frames["scores"][0]["as_of"]) & set(frames["score_measures"][0]["as_of"])
+            frames = {n: [f[0][f[0]["as_of"].isin(stored_dates)]] for n, f in frames.items()}
+        missing = sorted(set(dates) - stored_dates)
+        if missing:
+            fresh = self.compute(missing)
+            for name in frames:
+                frames[name].append(fresh[name])
+        scored = pd.concat(frames["scores"], ignore_index=True)
+        parts = pd.concat(frames["score_measures"], ignore_index=True)
+        cols = ["as_of", "account_id", "segment", "model_segment", "tier", "axis_tier", "engagement", "indispensability"]
         rows = r.merge(scored[cols], on=["as_of", "account_id"], how="left")
         skipped = {"not under contract on the scoring date": int(rows["tier"].isna().sum())}
         rows = rows[rows["tier"].notna()].copy()
         rows["renewed"] = rows["outcome"] != "churned"
         rows["expanded"] = rows["outcome"] == "expanded"
         rows = rows.sort_values(["renewal_date", "account_id"]).reset_index(drop=True)
+        parts = parts.merge(rows[["as_of", "account_id"]].drop_duplicates(), on=["as_of", "account_id"])
+        return rows, parts, skipped
+
+    def backtest(self, lead: str | int = "90d", green_claim: float = 0.9) -> BacktestReport:
+        """Score every renewal ``lead`` days before its date and measure how well tiers predicted it."""
+        rows, _, skipped = self.renewal_snapshots(lead)
         rows["baseline"] = segment_baseline(rows)
-        return summarize(rows, days, green_claim, skipped)
+        return summarize(rows, _days_of(lead), green_claim, skipped)
+
+    def tune(self, lead: str | int = "90d", test_share: float = 0.3) -> TuningResult:
+        """Propose weights and a Green threshold from renewal outcomes, validated on later renewals."""
+        rows, parts, _ = self.renewal_snapshots(lead)
+        text = (self.root / self.config.model).read_text(encoding="utf-8")
+        return tune_model(rows, parts, self.model, text, test_share=test_share)
 
     def history(self, account_id: str, last: int | None = None) -> tuple[pd.DataFrame, dict]:
         """An account's stored snapshots with changes, time in the current tier and axis trends."""
