@@ -627,9 +627,11 @@ class Workspace:
             Renewals that could not be scored, by reason.
         """
         days = _days_of(lead)
-        renewals = self._input("renewals")
-        if renewals is None:
+        if "renewals" not in self.config.sources:
             raise GoldpathError("this needs a `renewals` source in goldpath.yaml")
+        if not snapshots.has_table(self.con, FACT_TABLE) or self._input("renewals") is None:
+            self.load()  # nothing ingested yet (or renewals just added): ingest first
+        renewals = self._input("renewals")
         r = renewals.to_pandas()
         if r.empty:
             raise GoldpathError("the renewals table is empty")

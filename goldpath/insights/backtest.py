@@ -118,7 +118,9 @@ def summarize(rows: pd.DataFrame, lead_days: int, green_claim: float = 0.9, skip
     metrics["riskiest_decile_churn_rate"] = float(top) if k else np.nan
     metrics["riskiest_decile_lift"] = float(top / overall) if k and overall else np.nan
 
-    both = np.nanmean(np.vstack([eng, ind]), axis=0) if len(rows) else np.array([])
+    counted = (~np.isnan(eng)).astype(float) + (~np.isnan(ind)).astype(float)
+    with np.errstate(invalid="ignore"):
+        both = (np.nan_to_num(eng) + np.nan_to_num(ind)) / np.where(counted > 0, counted, np.nan)
     cal = pd.DataFrame({"score": both, "renewed": y})
     cal = cal.dropna()
     if len(cal) >= 5:

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from scipy.optimize import minimize
 
+from goldpath.errors import ConfigError
 from goldpath.insights.backtest import RANK, auc, wilson
 from goldpath.model.spec import AXES, Model, parse_model
 from goldpath.scoring.axes import score_axes
@@ -145,13 +146,18 @@ def tune_model(
     if model.segments:
         result.notes.append("segments with axes of their own keep their weights; only the default axes are tuned")
 
-    def shifted(delta: float) -> Model:
-        return parse_model(yaml.safe_dump(_shift_green(data, delta), sort_keys=False), "tuned model")
+    candidates: dict[float, Model] = {}
+    for delta in SHIFTS:
+        try:
+            candidates[float(delta)] = parse_model(yaml.safe_dump(_shift_green(data, delta), sort_keys=False), "tuned")
+        except ConfigError:
+            continue  # this shift would make a later rule unreachable: not a valid model
 
     best = max(
-        SHIFTS, key=lambda s: (np.nan_to_num(evaluate(raw.iloc[fit], shifted(s))["auc_tier_order"], nan=0.0), -abs(s))
+        candidates,
+        key=lambda s: (np.nan_to_num(evaluate(raw.iloc[fit], candidates[s])["auc_tier_order"], nan=0.0), -abs(s)),
     )
-    tuned = shifted(best)
+    tuned = candidates[best]
     result.green_shift = float(best)
     later = test.index.to_numpy()
     result.before = evaluate(raw.iloc[later], model)
@@ -169,7 +175,7 @@ def tune_model(
         result.notes.append(
             f"only {result.test['churns']} churns among the later renewals: the out-of-sample comparison is noisy"
         )
-    if best in (SHIFTS[0], SHIFTS[-1]):
+    if best in (min(candidates), max(candidates)) and best != 0:
         result.notes.append(f"the Green shift stopped at the edge of its range ({best:+g} points)")
     result.proposed = True
     return result
