@@ -196,7 +196,8 @@ def score(
 ) -> None:
     """Score every account on a date (or a history of dates in one pass), store the snapshots
     (replacing those dates) and print the portfolio."""
-    if tier is not None and tier.lower() not in TIER_ORDER + ["insufficient data"]:
+    tier = tier.lower() if tier else None
+    if tier is not None and tier not in TIER_ORDER + ["insufficient data"]:
         _fail(GoldpathError(f"--tier {tier!r}: expected gold, green, yellow, red or 'insufficient data'"))
     if (as_of is None) == (start is None):
         _fail(GoldpathError("give either --as-of DATE, or --from DATE --to DATE [--every 7d]"))
@@ -564,6 +565,20 @@ def tune(
 
 
 @app.command()
+def forget(
+    as_of: str = typer.Option(..., "--as-of", help="Scored date whose snapshot to delete."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Delete one date's stored snapshot (for a date scored by mistake, e.g. past the data)."""
+    try:
+        with Workspace(workspace) as ws:
+            n = ws.forget(as_of)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"deleted the snapshot of {as_of} ({n:,} accounts)")
+
+
+@app.command()
 def cohorts(workspace: Path = WORKSPACE) -> None:
     """Time to Green and to GOLD per cohort of contract start month, from the stored history."""
     try:
@@ -593,7 +608,7 @@ def override_set(
     tier: Optional[str] = typer.Option(None, help="Tier to set: red, yellow or green."),
     measure: Optional[str] = typer.Option(None, help="Measure whose score to set."),
     score: Optional[float] = typer.Option(None, help="Score 0..100 for --measure."),
-    starts: Optional[str] = typer.Option(None, help="First day it applies (default today)."),
+    starts: Optional[str] = typer.Option(None, help="First day it applies (default: any date up to --expires)."),
     workspace: Path = WORKSPACE,
 ) -> None:
     """Override an account's tier or a measure's score; applies from the next scoring run."""
@@ -611,15 +626,16 @@ def override_remove(
     override_id: int = typer.Argument(..., help="Override id from `goldpath override list`."),
     author: str = typer.Option(..., help="Who removes it."),
     reason: str = typer.Option(..., help="Why."),
+    on: Optional[str] = typer.Option(None, "--on", help="Withdraw it only from this date on (default: all dates)."),
     workspace: Path = WORKSPACE,
 ) -> None:
-    """End an override from today; it stays in the history and the audit log."""
+    """Withdraw an override; it stays in the override list and the audit log. Rescore to apply."""
     try:
         with Workspace(workspace) as ws:
-            ws.remove_override(override_id, author=author, reason=reason)
+            ws.remove_override(override_id, author=author, reason=reason, on=on)
     except GoldpathError as exc:
         _fail(exc)
-    console.print(f"override #{override_id} removed")
+    console.print(f"override #{override_id} withdrawn; rescore the dates it covered to apply that")
 
 
 @override_app.command("list")
@@ -635,8 +651,11 @@ def override_list(workspace: Path = WORKSPACE) -> None:
         t.add_column(c)
     for r in o.itertuples(index=False):
         sets = f"tier {r.tier}" if r.kind == "tier" else f"{r.measure} = {r.score:g}"
-        removed = "" if pd.isna(r.removed_on) else f"{pd.Timestamp(r.removed_on).date()} by {r.removed_by}"
-        t.add_row(str(r.override_id), r.account_id, sets, r.author, r.reason, str(pd.Timestamp(r.starts).date()),
+        removed = ""
+        if not pd.isna(r.removed_at):
+            removed = f"by {r.removed_by}" + ("" if pd.isna(r.removed_on) else f" from {pd.Timestamp(r.removed_on).date()}")
+        starts = "-" if pd.isna(r.starts) else str(pd.Timestamp(r.starts).date())
+        t.add_row(str(r.override_id), r.account_id, sets, r.author, r.reason, starts,
                   str(pd.Timestamp(r.expires).date()), removed)
     console.print(t)
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt_
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +161,7 @@ class Workspace:
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
         duplicates = n_events - n_kept
         fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
-        zones = _zone_fingerprint(accepted["accounts"])
+        zones = _zone_fingerprint(accepted["accounts"], self.config.sources["events"].model_dump_json())
         from_day, why_full = self._incremental_start(zones, full)
         if from_day is None:
             con.create_table(fact_tmp, daily_usage(deduped, accepted["accounts"]), temp=True)
@@ -215,7 +216,7 @@ class Workspace:
         if meta is None or not snapshots.has_table(self.con, FACT_TABLE):
             return None, "no stored fact yet"
         if meta.get("zones") != zones:
-            return None, "account time zones changed, so day boundaries moved"
+            return None, "the events source, its column mapping, the accounts or their time zones changed"
         newest = self.con.table(FACT_TABLE).day.max().to_pandas()
         if newest is None or pd.isna(newest):
             return None, "the stored fact is empty"
@@ -384,6 +385,9 @@ class Workspace:
         dates = snapshots.scored_dates(self.con)
         if day != dates[-1] or len(dates) < 2:
             return
+        through = snapshots.read_snapshot(self.con, "scores", day)["data_through"]
+        if through.isna().all() or pd.Timestamp(through.dropna().iloc[0]).date() < day:
+            return  # scored past the newest event: changes would be artefacts of missing data
         changes = tier_changes(
             snapshots.read_snapshot(self.con, "scores", dates[-2]), snapshots.read_snapshot(self.con, "scores", day)
         )
@@ -539,7 +543,7 @@ class Workspace:
         tier: str | None = None, measure: str | None = None, score: float | None = None,
         starts: str | dt_.date | None = None,
     ) -> int:
-        """Override an account's tier or one measure's score from ``starts`` (today) to ``expires``.
+        """Override an account's tier or one measure's score up to ``expires`` (from ``starts`` if given).
 
         The override is audited, applied by every later scoring of a date in its period,
         never changed by a scoring run, and named in explanations.
@@ -554,16 +558,19 @@ class Workspace:
                      for n in self.model.axis(a, seg).measures}
             if measure not in known:
                 raise GoldpathError(f"unknown measure {measure!r}; the model has {', '.join(sorted(known))}")
-        start = _as_date(starts) if starts is not None else dt_.date.today()
+        start = _as_date(starts) if starts is not None else None
         return overrides.add_override(
             self.con, account_id, author=author, reason=reason, expires=_as_date(expires), starts=start,
             tier=tier, measure=measure, score=score,
         )
 
     def remove_override(self, override_id: int, *, author: str, reason: str, on: str | dt_.date | None = None) -> None:
-        """End an override from ``on`` (today by default); the change is audited."""
+        """Withdraw an override (from every date, or only from ``on`` on); the change is audited.
+
+        Rescore the dates it covered to apply the removal to them.
+        """
         overrides.remove_override(self.con, override_id, author=author, reason=reason,
-                                  on=_as_date(on) if on is not None else dt_.date.today())
+                                  on=_as_date(on) if on is not None else None)
 
     def overrides(self) -> pd.DataFrame:
         """Every override ever recorded, newest first."""
@@ -600,13 +607,16 @@ class Workspace:
         current = t.filter(t.as_of.isin(dates)).to_pandas()
         current["as_of"] = pd.to_datetime(current["as_of"]).dt.date
         proposed = self.compute(dates, other)["scores"]
-        cols = ["as_of", "account_id", "name", "arr", "engagement", "indispensability", "tier"]
+        # Computed tiers on both sides: an override is not a difference between models.
+        cols = ["as_of", "account_id", "name", "arr", "engagement", "indispensability", "computed_tier"]
         both = current[cols].merge(proposed[cols], on=["as_of", "account_id", "name", "arr"], how="outer",
                                    suffixes=("_current", "_other"))
+        both = both.rename(columns={"computed_tier_current": "tier_current", "computed_tier_other": "tier_other"})
         changes = both[both["tier_current"] != both["tier_other"]].sort_values(["as_of", "arr"], ascending=[True, False])
         rows = []
         for label, df in (("current", current), ("other", proposed)):
-            g = df.groupby(["as_of", "tier"]).agg(accounts=("account_id", "count"), arr=("arr", "sum")).reset_index()
+            g = df.groupby(["as_of", "computed_tier"]).agg(accounts=("account_id", "count"), arr=("arr", "sum"))
+            g = g.reset_index().rename(columns={"computed_tier": "tier"})
             rows.append(g.assign(model=f"{label} ({df['model_name'].iloc[0]} @ {df['model_version'].iloc[0]})"))
         return {"portfolio": pd.concat(rows, ignore_index=True), "changes": changes.reset_index(drop=True)}
 
@@ -724,6 +734,15 @@ class Workspace:
         hint = ", ".join(sorted(scored["account_id"])[:5])
         raise GoldpathError(f"unknown account {account_id!r}; scored accounts include {hint}")
 
+    def forget(self, as_of: str | dt_.date) -> int:
+        """Delete the stored snapshot of one date (scores, measures, evidence, rollups); returns rows removed."""
+        day = _as_date(as_of)
+        n = len(snapshots.read_snapshot(self.con, "scores", day))
+        if not n:
+            raise GoldpathError(f"{day} has not been scored; nothing to delete")
+        snapshots.delete_dates(self.con, [day])
+        return n
+
     def account_count(self) -> int:
         """Number of accounts in the stored inputs."""
         accounts = self._input("accounts")
@@ -765,12 +784,15 @@ def _alert_payload(row: dict) -> dict:
     return out
 
 
-def _zone_fingerprint(accounts: ir.Table) -> str:
-    """A hash of every account's reporting time zone (day boundaries depend on it)."""
-    import hashlib
+def _zone_fingerprint(accounts: ir.Table, events_source: str) -> str:
+    """A hash of what the stored fact depends on beyond the events themselves.
 
+    Every account's time zone (day boundaries) and the events source's settings (path,
+    format, column mapping): when any changes, the fact is rebuilt in full.
+    """
     rows = accounts.select("account_id", "timezone").order_by("account_id").to_pyarrow().to_pylist()
-    return hashlib.sha256(repr([(r["account_id"], r["timezone"]) for r in rows]).encode()).hexdigest()[:16]
+    key = repr([(r["account_id"], r["timezone"]) for r in rows]) + events_source
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _data_through(day: dt_.date, first: object, last: object) -> dt_.date | None:
@@ -861,6 +883,8 @@ def _evidence_gaps(account_id: str, ev: pd.DataFrame) -> list[dict]:
             worst = g.iloc[0]
             status = "contact left" if (g["status"] == "contact left").any() else worst["status"]
             status = "expired" if (g["status"] == "expired").any() and status != "contact left" else status
+            if status.startswith("before the"):
+                status = "invalid"  # acknowledged before the outcome was defined or the contact joined
             gaps.append({"account_id": account_id, "kind": "evidence", "evidence": status, "requirement": requirement,
                          "role": requirement, "contact": worst.get("contact_name"), "outcome": first["title"],
                          "label": f"{requirement} acknowledgement {status}"})

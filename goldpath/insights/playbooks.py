@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from goldpath.errors import ConfigError
 
 PRIORITY = {"high": 3, "medium": 2, "low": 1}
-EVIDENCE = ("missing", "expired", "contact left", "not achieved", "no outcome")
+EVIDENCE = ("missing", "expired", "contact left", "invalid", "not achieved", "no outcome")
 ACTION_COLUMNS = [
     "account_id", "name", "tier", "arr", "closeness", "priority", "owner", "action", "playbook", "gap",
 ]
@@ -37,7 +37,7 @@ class PlaybookWhen(_Strict):
     tier: list[Literal["red", "yellow", "green", "insufficient data"]] | None = None
     axis: Literal["engagement", "indispensability"] | None = None
     measure: str | None = None
-    evidence: Literal["missing", "expired", "contact left", "not achieved", "no outcome"] | None = None
+    evidence: Literal["missing", "expired", "contact left", "invalid", "not achieved", "no outcome"] | None = None
     role: Literal["team", "sponsor", "stakeholder", "finance"] | None = None
 
     @property

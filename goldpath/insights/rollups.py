@@ -16,7 +16,7 @@ ROLLUP_COLUMNS = [
 
 
 def rollup(scores: pd.DataFrame, parents: pd.Series, model: Model) -> pd.DataFrame:
-    """Roll children's scores up to their parents.
+    """Roll children's scores up to their parents (a parent's own score, if it has one, is not a child).
 
     Parameters
     ----------
@@ -47,7 +47,9 @@ def rollup(scores: pd.DataFrame, parents: pd.Series, model: Model) -> pd.DataFra
             key = "share_insufficient" if t == INSUFFICIENT else f"share_{t}"
             row[key] = float(arr[(g["tier"] == t).to_numpy()].sum() / total) if total else 0.0
         rated = g[g["tier"].isin(TIER_ORDER)]
-        worst = rated.loc[rated["tier"].map(rank).idxmin()] if len(rated) else None
+        # Worst tier first; among equals the one with the weaker of its two axes.
+        order = rated.assign(_r=rated["tier"].map(rank), _w=rated[list(AXES)].min(axis=1)).sort_values(["_r", "_w"])
+        worst = order.iloc[0] if len(order) else None
         row["worst_child"] = None if worst is None else worst["account_id"]
         for axis in AXES:
             v = g[axis].to_numpy(dtype=float)

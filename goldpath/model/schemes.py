@@ -246,6 +246,8 @@ class PercentileScheme(_Scheme):
         if k == 0:
             return max(current, p[0]) if not np.isnan(current) else p[0]
         v = p[k - 1]
+        if v <= 0 and p.min() >= 0:
+            return None  # would need a value below zero, which non-negative peers suggest is impossible
         return float(np.nextafter(v, -np.inf) if v == 0 else v - abs(v) * 1e-9)
 
     def describe(self) -> str:

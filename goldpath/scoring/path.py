@@ -196,7 +196,7 @@ def _axis_plan(
         scheme = spec.measures[r.measure].scheme
         raw = None if pd.isna(r.raw) else float(r.raw)
         target_raw = scheme.raw_for(score, np.nan if raw is None else raw, peers(r.measure) if peers else None)
-        return MeasureTarget(axis, r.measure, raw, target_raw, float(r.score), score)
+        return MeasureTarget(axis, r.measure, raw, target_raw, float(r.score), score, feasible=target_raw is not None)
 
     for r in live.sort_values("weight_share", ascending=False).itertuples(index=False):
         s = _min_score(total_h - contrib_h[r.measure], float(r.weight_share), need_h)

@@ -27,11 +27,12 @@ CREATE TABLE IF NOT EXISTS overrides (
     score DOUBLE,                   -- for kind = 'measure'
     author VARCHAR NOT NULL,
     reason VARCHAR NOT NULL,
-    starts DATE NOT NULL,
+    starts DATE,                    -- NULL: no first day
     expires DATE NOT NULL,
     created_at TIMESTAMP NOT NULL,
-    removed_on DATE,
-    removed_by VARCHAR
+    removed_on DATE,                -- with removed_at: applies only before this day
+    removed_by VARCHAR,
+    removed_at TIMESTAMP
 )
 """
 AUDIT_DDL = """
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
 def _ensure(raw: object) -> None:
     raw.execute(OVERRIDES_DDL)
     raw.execute(AUDIT_DDL)
+    # Stores written by goldpath before withdrawals had their own column.
+    raw.execute("ALTER TABLE overrides ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP")
 
 
 def _now() -> dt_.datetime:
@@ -69,7 +72,7 @@ def add_override(
     author: str,
     reason: str,
     expires: dt_.date,
-    starts: dt_.date,
+    starts: dt_.date | None,
     tier: str | None = None,
     measure: str | None = None,
     score: float | None = None,
@@ -77,7 +80,7 @@ def add_override(
     """Record an override and audit it; returns its id."""
     if not author.strip() or not reason.strip():
         raise GoldpathError("an override needs an author and a reason")
-    if expires < starts:
+    if starts is not None and expires < starts:
         raise GoldpathError(f"override expires on {expires}, before it starts on {starts}")
     if (tier is None) == (measure is None):
         raise GoldpathError("an override sets either a tier or a measure score")
@@ -87,8 +90,8 @@ def add_override(
         _ensure(raw)
         new_id = raw.execute("SELECT coalesce(max(override_id), 0) + 1 FROM overrides").fetchone()[0]
         kind = "tier" if tier is not None else "measure"
-        row = [new_id, account_id, kind, measure, tier, score, author, reason, starts, expires, _now(), None, None]
-        raw.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        row = [new_id, account_id, kind, measure, tier, score, author, reason, starts, expires, _now(), None, None, None]
+        raw.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         audit(raw, author, "override.add", account_id, {
             "override_id": new_id, "kind": kind, "measure": measure, "tier": tier, "score": score,
             "reason": reason, "starts": starts, "expires": expires,
@@ -96,18 +99,26 @@ def add_override(
     return int(new_id)
 
 
-def remove_override(con: ibis.BaseBackend, override_id: int, *, author: str, reason: str, on: dt_.date) -> None:
-    """End an override from ``on`` (exclusive) and audit it; its row is kept."""
+def remove_override(
+    con: ibis.BaseBackend, override_id: int, *, author: str, reason: str, on: dt_.date | None = None
+) -> None:
+    """Withdraw an override and audit it; its row is kept.
+
+    Without ``on`` it no longer applies to any date; with ``on`` it still applies before that day.
+    """
     if not author.strip() or not reason.strip():
         raise GoldpathError("removing an override needs an author and a reason")
     with transaction(con) as raw:
         _ensure(raw)
         found = raw.execute(
-            "SELECT account_id FROM overrides WHERE override_id = ? AND removed_on IS NULL", [override_id]
+            "SELECT account_id FROM overrides WHERE override_id = ? AND removed_at IS NULL", [override_id]
         ).fetchone()
         if found is None:
             raise GoldpathError(f"no active override with id {override_id}; see `goldpath override list`")
-        raw.execute("UPDATE overrides SET removed_on = ?, removed_by = ? WHERE override_id = ?", [on, author, override_id])
+        raw.execute(
+            "UPDATE overrides SET removed_on = ?, removed_by = ?, removed_at = ? WHERE override_id = ?",
+            [on, author, _now(), override_id],
+        )
         audit(raw, author, "override.remove", found[0], {"override_id": override_id, "reason": reason, "on": on})
 
 
@@ -126,7 +137,8 @@ def audit_log(con: ibis.BaseBackend) -> pd.DataFrame:
 
 
 def active_overrides(con: ibis.BaseBackend, dates: list[dt_.date]) -> pd.DataFrame:
-    """Overrides in force on each date: ``starts <= as_of <= expires`` and not removed by then.
+    """Overrides in force on each date: ``starts <= as_of <= expires`` (no start: any date up to
+    ``expires``), not withdrawn (or withdrawn only from a later ``removed_on``).
 
     Returns one row per (as_of, override) with ``note`` describing it for explanations.
     """
@@ -137,10 +149,11 @@ def active_overrides(con: ibis.BaseBackend, dates: list[dt_.date]) -> pd.DataFra
     rows = []
     for d in dates:
         day = pd.Timestamp(d)
+        withdrawn = o["removed_at"].notna() & (o["removed_on"].isna() | (pd.to_datetime(o["removed_on"]) <= day))
         live = o[
-            (pd.to_datetime(o["starts"]) <= day)
+            (o["starts"].isna() | (pd.to_datetime(o["starts"]) <= day))
             & (pd.to_datetime(o["expires"]) >= day)
-            & (o["removed_on"].isna() | (pd.to_datetime(o["removed_on"]) > day))
+            & ~withdrawn
         ]
         # The newest override of the same target wins.
         live = live.sort_values("override_id").drop_duplicates(["account_id", "kind", "measure"], keep="last")

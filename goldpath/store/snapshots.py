@@ -184,3 +184,11 @@ def scored_dates(con: ibis.BaseBackend) -> list[dt_.date]:
         return []
     values = con.table("scores").as_of.name("as_of").as_table().distinct().order_by("as_of").to_pandas()["as_of"]
     return [pd.Timestamp(v).date() for v in values]
+
+
+def delete_dates(con: ibis.BaseBackend, dates: list[dt_.date]) -> None:
+    """Remove every snapshot table's rows of ``dates`` in one transaction."""
+    with transaction(con) as raw:
+        for name in ("scores", "score_measures", "gold_evidence", "rollups"):
+            if _exists(raw, name):
+                raw.execute(f'DELETE FROM "{name}" WHERE as_of IN (SELECT unnest(?::DATE[]))', [list(dates)])
