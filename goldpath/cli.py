@@ -82,7 +82,7 @@ def print_load(report: LoadReport, examples: int = 5) -> None:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 
-def print_freshness(scores: pd.DataFrame) -> None:
+def print_freshness(scores: pd.DataFrame, window_days: int = 28) -> None:
     """Warn when the as-of date lies past the newest event (windows partly or wholly without data)."""
     if scores.empty:
         return
@@ -92,6 +92,12 @@ def print_freshness(scores: pd.DataFrame) -> None:
         console.print(f"[yellow]warning:[/] no events on or before {day}: every usage measure is empty", highlight=False)
         return
     through = pd.Timestamp(through).date()
+    first = scores["data_from"].iloc[0] if "data_from" in scores.columns else None
+    if first is not None and not pd.isna(first) and pd.Timestamp(first).date() > day - dt.timedelta(days=window_days - 1):
+        console.print(
+            f"[yellow]warning:[/] events start on {pd.Timestamp(first).date()}, inside the window ending {day}: "
+            f"days before it count as no usage", highlight=False,
+        )
     if through < day:
         console.print(
             f"[yellow]warning:[/] events end on {through}, {(day - through).days} day(s) before {day}; usage in "
@@ -145,6 +151,11 @@ def print_explanation(e: Explanation) -> None:
         f"ARR {acc['arr']:,.0f}  "
         f"as of {e.as_of}  model {e.model}", highlight=False,
     )
+    if e.trends and any(v is not None for v in e.trends.values()):
+        console.print("Trend since the snapshot about a trend period earlier: " + ", ".join(
+            f"{a} {'-' if v is None else f'{v:+.2f}'}" for a, v in e.trends.items()), highlight=False)
+    else:
+        console.print("Trend: no snapshot a trend period earlier (trend conditions hold by default)", highlight=False)
     if e.override:
         console.print(f"Tier: {_tier(e.tier)}  (override {e.override})", highlight=False)
         console.print(f"Computed tier: {_tier(e.computed_tier)}  ({e.tier_rule})", highlight=False)
@@ -212,12 +223,13 @@ def score(
             else:
                 scores = ws.score(as_of, load=False)
             known = ws.account_count()
+            window = ws.model.window_days
     except GoldpathError as exc:
         _fail(exc)
     if start is not None:
         print_history_summary(scores)
         scores = scores[scores["as_of"] == scores["as_of"].max()]
-    print_freshness(scores)
+    print_freshness(scores, window)
     print_portfolio(scores, accounts=accounts, tier=tier, known=known)
 
 
@@ -299,6 +311,9 @@ def explain(
         with Workspace(workspace) as ws:
             e = ws.explain(account, as_of)
             plan = ws.plan(account, e.as_of)
+            if e.model_version != ws.model.version:
+                plan.notes.insert(0, f"this snapshot was scored with model version {e.model_version}; the targets "
+                                     f"use the current {ws.model.version}: rescore the date for exact targets")
             changes = ws.changes(account, since, e.as_of) if since else None
     except GoldpathError as exc:
         _fail(exc)
@@ -472,6 +487,7 @@ def alerts(
     for r in a.itertuples(index=False):
         t.add_row(str(pd.Timestamp(r.as_of).date()), r.kind, f"{r.account_id} {r.name}", f"{r.arr:,.0f}",
                   _tier(r.from_tier), _tier(r.to_tier), r.deliveries or "pending")
+    console.print("a sink with no successful delivery of an alert retries it on the next run or `goldpath alerts --send`")
     console.print(t)
 
 
@@ -705,8 +721,19 @@ def demo(
     """Build the bundled CRM example workspace and run the main job on it."""
     try:
         src = example_dir()
-        shutil.copytree(src, directory, dirs_exist_ok=True,
+        kept: list[str] = []
+
+        def copy_new(s: str, d: str) -> None:
+            if Path(d).exists():
+                kept.append(Path(d).name)
+            else:
+                shutil.copy2(s, d)
+
+        shutil.copytree(src, directory, dirs_exist_ok=True, copy_function=copy_new,
                         ignore=shutil.ignore_patterns("build.py", "*.duckdb", "*.duckdb.wal", "__pycache__"))
+        if kept:
+            console.print(f"kept your existing {', '.join(sorted(set(kept))[:6])}"
+                          + (" and others" if len(set(kept)) > 6 else ""), highlight=False)
         console.print(f"example workspace ready in {directory}/ (crm6 simulation, MIT, Carl Gold)")
         with Workspace(directory) as ws:
             print_load(ws.load())

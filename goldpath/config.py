@@ -38,7 +38,10 @@ class WorkspaceConfig(BaseModel):
     )
     alerts: list[SinkConfig] = Field(default_factory=list, description="Where tier-change alerts go.")
     alerts_wait_seconds: float = Field(
-        10, ge=0, description="How long a command waits at exit for webhook deliveries before leaving them pending."
+        3, ge=0, description="How long a command waits at exit for webhook deliveries before leaving them pending."
+    )
+    alerts_max_data_lag_days: int = Field(
+        3, ge=0, description="No alerts from a snapshot whose newest event is more than this many days old."
     )
     lookback_days: int = Field(
         7, ge=0, description="Incremental loads re-read this many days before the newest stored day, for late events."

@@ -22,6 +22,16 @@ engine:
 
 # The scoring model: measures, schemes, weights, tier rules and the GOLD gate.
 model: model.yaml
+# playbooks: playbooks.yaml         # gaps -> next best actions, for `goldpath actions`
+
+# Incremental loads re-read this many days before the newest stored day, for late events.
+lookback_days: 7
+week_start: mon                     # first day of a reporting week (`score --every week`)
+
+# Alerts when an account drops a tier, reaches GOLD or loses it (once per change, per sink).
+# alerts:
+#   - {type: jsonl, path: alerts.jsonl}
+#   - {type: webhook, url: "https://hooks.example.com/goldpath", retries: 3, backoff_seconds: 0.5}
 
 # Where each table of the data contract comes from (docs/data-contract.md lists every
 # column). A source is a path (.csv, .csv.gz or .parquet), or a mapping with `path`,
@@ -34,6 +44,7 @@ sources:
   process_features: data/process_features.csv
   process_criticality: data/process_criticality.csv
   # Optional tables:
+  # signals: data/signals.csv        # account, metric, value, date (NPS, CSAT, open tickets...)
   # users: data/users.csv
   # criticality_overrides: data/criticality_overrides.csv
   # contacts: data/contacts.csv

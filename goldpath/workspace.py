@@ -47,7 +47,7 @@ SCORE_COLUMNS = [
     "as_of", "account_id", "name", "segment", "model_segment", "arr", "engagement", "engagement_coverage",
     "indispensability", "indispensability_coverage", "engagement_trend", "indispensability_trend",
     "axis_tier", "computed_tier", "override", "tier", "tier_rule", "gold_evidence", "model_name",
-    "model_version", "computed_at", "data_through",
+    "model_version", "computed_at", "data_through", "data_from",
 ]
 FACT_TABLE = "daily_usage"
 
@@ -358,6 +358,7 @@ class Workspace:
         scores["model_version"] = model.version
         scores["computed_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
         scores["data_through"] = scores["as_of"].map(lambda d: _data_through(d, first_day, last_day))
+        scores["data_from"] = None if first_day is None or pd.isna(first_day) else pd.Timestamp(first_day).date()
         scores = scores[SCORE_COLUMNS]
         parts = parts.merge(measure_details(measures, model), on=["as_of", "account_id", "measure"], how="left")
         parts["model_version"] = model.version
@@ -386,8 +387,9 @@ class Workspace:
         if day != dates[-1] or len(dates) < 2:
             return
         through = snapshots.read_snapshot(self.con, "scores", day)["data_through"]
-        if through.isna().all() or pd.Timestamp(through.dropna().iloc[0]).date() < day:
-            return  # scored past the newest event: changes would be artefacts of missing data
+        lag = self.config.alerts_max_data_lag_days
+        if through.isna().all() or (day - pd.Timestamp(through.dropna().iloc[0]).date()).days > lag:
+            return  # scored well past the newest event: changes would be artefacts of missing data
         changes = tier_changes(
             snapshots.read_snapshot(self.con, "scores", dates[-2]), snapshots.read_snapshot(self.con, "scores", day)
         )
@@ -509,6 +511,12 @@ class Workspace:
         if not self.config.playbooks:
             raise GoldpathError("no playbooks configured; add `playbooks: playbooks.yaml` to goldpath.yaml")
         playbooks = load_playbooks(self.root / self.config.playbooks)
+        known = {n for a in AXES for seg in [None, *[g.name for g in self.model.segments]]
+                 for n in self.model.axis(a, seg).measures}
+        for i, pb in enumerate(playbooks):
+            if pb.when.measure and pb.when.measure not in known:
+                raise GoldpathError(f"{self.config.playbooks}: playbooks[{i}] ({pb.name}) names measure "
+                                    f"{pb.when.measure!r}, which the model does not have ({', '.join(sorted(known))})")
         day = self._stored_date(as_of)
         scores = snapshots.read_snapshot(self.con, "scores", day)
         parts = snapshots.read_snapshot(self.con, "score_measures", day)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from goldpath.errors import GoldpathError
+from goldpath.store.snapshots import scored_dates
 from goldpath.workspace import FACT_TABLE, Workspace, history_dates
 
 CONFIG = """\
@@ -240,7 +241,7 @@ def test_a_time_zone_change_forces_a_full_rebuild(root: Path):
     with Workspace(root) as ws:
         before = _fact(ws)
         report = ws.load()
-        assert report.notes == ["events: full rebuild of the daily fact (account time zones changed, so day boundaries moved)"]
+        assert report.notes == ["events: full rebuild of the daily fact (the events source, its column mapping, the accounts or their time zones changed)"]
         rebuilt = _fact(ws)
         again = ws.load()  # the new zones are remembered: the next load is incremental again
         assert "incremental load" in again.notes[0]
@@ -320,3 +321,27 @@ def test_score_history_uses_the_workspace_week_start(root: Path):
     with Workspace(root) as ws:
         scored = ws.score_history("2022-04-01", "2022-04-30", "week", load=False)
     assert sorted({str(d) for d in scored["as_of"]}) == ["2022-04-02", "2022-04-09", "2022-04-16", "2022-04-23", "2022-04-30"]
+
+
+def test_a_change_of_the_events_mapping_forces_a_full_rebuild(root: Path):
+    """Mapping a column differently changes what every stored day means: the fact is rebuilt."""
+    path = root / "data" / "events.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={"user_id": "uid"}).to_csv(path, index=False)
+    config = (root / "goldpath.yaml").read_text()
+    (root / "goldpath.yaml").write_text(
+        config.replace("  events: data/events.csv\n", "  events: {path: data/events.csv, columns: {user_id: uid}}\n")
+    )
+    with Workspace(root) as ws:
+        report = ws.load()
+    assert report.notes[0].startswith("events: full rebuild")
+    assert "column mapping" in report.notes[0]
+
+
+def test_forget_deletes_one_snapshot(root: Path):
+    """A date scored by mistake can be removed; the other dates stay."""
+    with Workspace(root) as ws:
+        ws.score_history(HISTORY[0], HISTORY[1], "7d", load=False)
+        assert ws.forget(HISTORY[1]) == 4
+        assert scored_dates(ws.con) == [HISTORY[0]]
+        with pytest.raises(GoldpathError, match="has not been scored"):
+            ws.forget(HISTORY[1])

@@ -72,8 +72,11 @@ def all_alerts(con: ibis.BaseBackend) -> pd.DataFrame:
     with transaction(con) as raw:
         _ensure(raw)
     return con.con.execute(
-        """SELECT a.*, string_agg(d.sink || ':' || CASE WHEN d.delivered THEN 'sent' ELSE 'failed' END, ', ')
-                  AS deliveries
-           FROM alerts a LEFT JOIN alert_deliveries d USING (alert_id)
+        """SELECT a.*, string_agg(DISTINCT d.sink || ':' || CASE WHEN d.delivered THEN 'sent'
+                      ELSE 'failed (' || coalesce(d.error, '?') || ')' END, ', ') AS deliveries
+           FROM alerts a LEFT JOIN (
+               SELECT * FROM alert_deliveries
+               QUALIFY row_number() OVER (PARTITION BY alert_id, sink ORDER BY delivered DESC, "at" DESC) = 1
+           ) d USING (alert_id)
            GROUP BY ALL ORDER BY a.as_of, a.account_id"""
     ).df()

@@ -59,6 +59,28 @@ def consistency_warnings(tables: dict[str, ir.Table], model: Model) -> list[str]
             f"process_criticality: no process reaches critical_min {model.params.critical_min:g}, so the "
             f"critical-process measures have no data"
         )
+    if events.count().to_pyarrow().as_py() and not events.filter(events.user_id.notnull()).count().to_pyarrow().as_py():
+        warnings.append(
+            "events: no event names a user (user_id is empty in every row; map it with `columns: {user_id: ...}` "
+            "if the file has one): the measures that count users are missing for every account"
+        )
+    signals = tables.get("signals")
+    metrics = set() if signals is None else set(signals.metric.to_pyarrow().to_pylist())
+    for name, m in model.signal_measures().items():
+        if m.signal not in metrics:
+            close = [x for x in metrics if x.lower() == m.signal.lower()]
+            hint = f" (the signals table has {close[0]!r})" if close else ""
+            warnings.append(
+                f"model measure {name}: no signal named {m.signal!r} in the signals table{hint}; it is always missing"
+            )
+    if not model.segments and "accounts" in tables:
+        seen = set(tables["accounts"].segment.to_pyarrow().to_pylist())
+        for where, keys in (("tiers", model.tiers), ("params.key_features", model.params.key_features)):
+            unknown_keys = sorted(k for k in keys if k != "default" and k not in seen)
+            if unknown_keys:
+                warnings.append(
+                    f"model {where}: {', '.join(unknown_keys)} is not a segment of any account, so it is never used"
+                )
     ids = events.filter(events.event_id.notnull())
     shared = ids.group_by("event_id").aggregate(accounts=ids.account_id.nunique())
     n_shared = shared.filter(shared.accounts > 1).count().to_pyarrow().as_py()

@@ -10,13 +10,14 @@ tier (1 = about to move up, 0 = far away or without enough data).
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from goldpath.errors import ConfigError
 
@@ -52,6 +53,10 @@ class PlaybookWhen(_Strict):
         return "tier"
 
 
+PLACEHOLDERS = ("account", "name", "tier", "axis", "measure", "raw", "target", "gap", "role", "requirement",
+                "contact", "outcome", "evidence")
+
+
 class Playbook(_Strict):
     """One rule: a gap, the action that closes it, who owns it and how urgent it is."""
 
@@ -60,6 +65,20 @@ class Playbook(_Strict):
     action: str = Field(description="Text with placeholders such as {measure}, {raw}, {target}, {role}, {outcome}.")
     owner: str = "csm"
     priority: Literal["high", "medium", "low"] = "medium"
+
+    @model_validator(mode="after")
+    def _check(self) -> "Playbook":
+        w = self.when
+        if (w.measure or w.axis) and (w.evidence or w.role):
+            raise ValueError("`when` names both a usage gap (measure/axis) and missing evidence; a gap is one or the other")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(self.action) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"action: {exc}") from exc
+        unknown = sorted(fields - set(PLACEHOLDERS))
+        if unknown:
+            raise ValueError(f"action: unknown placeholder(s) {unknown}; use {', '.join(PLACEHOLDERS)}")
+        return self
 
 
 class PlaybookFile(_Strict):

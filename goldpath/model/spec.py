@@ -301,6 +301,14 @@ class Model(_Strict):
             raise ValueError(f"segments: names must be unique, got {names}")
         if "default" in names:
             raise ValueError("segments: `default` is the name of accounts no rule takes; choose another name")
+        if self.segments:
+            allowed = set(names) | {"default"}
+            for where, keys in (("tiers", self.tiers), ("params.key_features", self.params.key_features)):
+                unknown = sorted(set(keys) - allowed)
+                if unknown:
+                    raise ValueError(
+                        f"{where}: {', '.join(unknown)} is not a segment; the segments are {', '.join(sorted(allowed))}"
+                    )
         if "default" not in self.tiers:
             raise ValueError("tiers: a `default` list of rules is required")
         for segment, rules in self.tiers.items():

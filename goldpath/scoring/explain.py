@@ -73,6 +73,8 @@ class Explanation:
     model_segment: str = "default"
     computed_tier: str | None = None
     override: str | None = None
+    trends: dict | None = None
+    model_version: str = ""
 
 
 def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.DataFrame) -> Explanation:
@@ -103,6 +105,8 @@ def build_explanation(score_row: pd.Series, parts: pd.DataFrame, evidence: pd.Da
         model_segment=score_row.get("model_segment") or "default",
         computed_tier=score_row.get("computed_tier"),
         override=None if pd.isna(score_row.get("override")) else score_row.get("override"),
+        trends={a: (None if pd.isna(score_row.get(f"{a}_trend")) else float(score_row[f"{a}_trend"])) for a in AXES},
+        model_version=score_row["model_version"],
     )
 
 

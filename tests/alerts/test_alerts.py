@@ -293,7 +293,7 @@ def test_webhook_failure_stays_pending_and_a_later_send_delivers_once(scored_onc
     assert (d["attempts"] == 3).all() and (d["error"] == "HTTP 500").all()
     with Workspace(root) as ws:
         assert len(outbox.pending(ws.con, "hook")) == 2
-        assert set(ws.alerts()["deliveries"]) == {"hook:failed"}
+        assert set(ws.alerts()["deliveries"]) == {"hook:failed (HTTP 500)"}
 
     server.always = None
     with Workspace(root) as ws:
@@ -390,3 +390,12 @@ def test_webhook_answer_that_is_not_http_is_a_failed_attempt():
         stop.set()
         thread.join(5)
         sock.close()
+
+
+def test_no_alerts_from_a_snapshot_scored_past_the_data(scored_once: Path, tmp_path: Path):
+    """Events end on 2022-04-29: a snapshot of 2022-06-30 would show drops made of missing data."""
+    root = _workspace(scored_once, tmp_path, "alerts: [{type: jsonl, path: alerts.jsonl}]\n")
+    with Workspace(root) as ws:
+        ws.score(dt_.date(2022, 6, 30), load=False)
+        assert ws.alerts().empty
+    assert not (root / "alerts.jsonl").exists()

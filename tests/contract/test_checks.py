@@ -37,3 +37,30 @@ def test_catalogue_and_key_feature_warnings():
     assert "no process reaches critical_min 4" in text
     assert "1 event_id value(s) appear in more than one account" in text
     con.disconnect()
+
+
+def test_missing_user_ids_unknown_signals_and_unused_segment_keys():
+    """Silent distortions get a warning: no user ids, a signal nobody sends, a tier set for no segment."""
+    con = connect(DuckDBEngine(path=":memory:"), Path("."))
+    model = parse_model(MODEL.replace(
+        "indispensability: {measures: {",
+        "indispensability: {measures: {score_nps: {signal: NPS, weight: 1, scheme: {type: linear, min: 0, max: 10}}, ",
+    ).replace("tiers: {default: [{tier: red}]}", "tiers: {default: [{tier: red}], enterprize: [{tier: red}]}"))
+    events = ibis.memtable(pd.DataFrame({
+        "account_id": ["A"], "feature": ["add_contact"], "event_id": [None], "user_id": [None],
+        "timestamp": [dt.datetime(2022, 1, 1)],
+    }), schema={"account_id": "string", "feature": "string", "event_id": "string", "user_id": "string",
+                "timestamp": "timestamp"})
+    tables = {
+        "events": events,
+        "process_features": ibis.memtable(pd.DataFrame({"feature": ["add_contact"], "process": ["contacts"]})),
+        "process_criticality": ibis.memtable(pd.DataFrame({"process": ["contacts"], "segment": ["*"], "criticality": [5.0]})),
+        "signals": ibis.memtable(pd.DataFrame({"account_id": ["A"], "metric": ["nps"], "value": [9.0],
+                                               "date": [dt.date(2022, 1, 1)]})),
+        "accounts": ibis.memtable(pd.DataFrame({"account_id": ["A"], "segment": ["smb"]})),
+    }
+    text = "\n".join(consistency_warnings(tables, model))
+    assert "no event names a user" in text
+    assert "no signal named 'NPS' in the signals table (the signals table has 'nps')" in text
+    assert "model tiers: enterprize is not a segment of any account" in text
+    con.disconnect()

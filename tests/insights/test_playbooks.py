@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from goldpath.errors import ConfigError, GoldpathError
 from goldpath.insights.playbooks import ACTION_COLUMNS, Playbook, PlaybookWhen, load_playbooks, match_actions
@@ -174,8 +175,16 @@ def test_placeholder_without_a_value_is_blank():
          {"account_id": "A1", "kind": "tier"}]
     )
     out = actions(pb("sticky", {"measure": "stickiness"}, "stickiness {raw}->{target}"),
-                  pb("red", {"tier": ["red"]}, "red{measure}{unknown}"), gaps=gaps)
+                  pb("red", {"tier": ["red"]}, "red{measure}"), gaps=gaps)
     assert sorted(out["action"]) == ["red", "stickiness ->0.6"]
+
+
+def test_unknown_placeholder_and_mixed_gap_kinds_are_errors():
+    """A placeholder typo or a `when` mixing a usage gap with evidence is refused when loading."""
+    with pytest.raises(ValidationError, match=r"unknown placeholder\(s\) \['rw'\]"):
+        pb("x", {"measure": "stickiness"}, "from {rw}")
+    with pytest.raises(ValidationError, match="names both a usage gap"):
+        pb("x", {"measure": "stickiness", "evidence": "missing"}, "x")
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -39,6 +39,8 @@ def test_example_model_loads_with_a_version(example_model_text):
         (lambda d: d["params"].pop("key_features"), "key_feature_adoption needs key features"),
         (lambda d: d.update(window_days=0), "window_days"),
         (lambda d: d.update(surprise=1), "surprise: Extra inputs are not permitted"),
+        (lambda d: d["tiers"].update(onbording=d["tiers"]["default"]), "tiers: onbording is not a segment"),
+        (lambda d: d["params"]["key_features"].update(enterprize=["x"]), "params.key_features: enterprize is not a segment"),
     ],
 )
 def test_invalid_models_name_the_key(example_model_text, change, message):

@@ -282,3 +282,21 @@ def test_removal_needs_an_author_and_a_reason(scored):
     oid = ws.set_override("A017", tier="red", author="ana", reason="test", starts="2022-12-01", expires="2023-01-31")
     with pytest.raises(GoldpathError, match="author and a reason"):
         ws.remove_override(oid, author="ana", reason=" ", on="2022-12-31")
+
+
+def test_override_without_start_and_withdrawal_semantics():
+    """No start: any date up to expiry; a withdrawal ends it everywhere, or only from a given day."""
+    con = ibis.duckdb.connect()
+    add_override, remove_override, active_overrides = (
+        overrides.add_override, overrides.remove_override, overrides.active_overrides
+    )
+    a = add_override(con, "A", author="ana", reason="r", expires=dt.date(2022, 12, 31), starts=None, tier="green")
+    b = add_override(con, "B", author="ana", reason="r", expires=dt.date(2022, 12, 31), starts=None, tier="red")
+    days = [dt.date(2020, 1, 1), dt.date(2022, 6, 1), dt.date(2022, 9, 1)]
+    assert len(active_overrides(con, days)) == 6
+    remove_override(con, a, author="ana", reason="done")
+    remove_override(con, b, author="ana", reason="from autumn", on=dt.date(2022, 9, 1))
+    live = active_overrides(con, days)
+    assert sorted(zip(live["account_id"], live["as_of"])) == [("B", days[0]), ("B", days[1])]
+    with pytest.raises(GoldpathError, match="no active override"):
+        remove_override(con, a, author="ana", reason="again")
