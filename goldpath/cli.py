@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Callable, NoReturn, Optional, TypeVar
 
 import pandas as pd
 import typer
@@ -21,6 +21,8 @@ from goldpath.scoring.explain import Explanation, gold_lines
 from goldpath.scoring.path import NextTierPlan
 from goldpath.scoring.tiers import TIER_ORDER
 from goldpath.workspace import LoadReport, Workspace, history_dates, portfolio_summary
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="goldpath: customer health on two axes (Engagement, Indispensability), tiers and the GOLD gate.",
@@ -37,7 +39,16 @@ TIER_STYLE = {"gold": "bold gold1", "green": "green", "yellow": "yellow", "red":
 WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="Workspace folder (holds goldpath.yaml).", envvar="GOLDPATH_WORKSPACE")
 
 
-def _fail(exc: Exception) -> None:
+def _in_workspace(workspace: Path, call: Callable[[Workspace], T]) -> T:
+    """Run ``call`` on the workspace, turning a user-facing error into a message and exit code 2."""
+    try:
+        with Workspace(workspace) as ws:
+            return call(ws)
+    except GoldpathError as exc:
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
     raise typer.Exit(2)
 
@@ -290,11 +301,7 @@ def ingest(
     full: bool = typer.Option(False, "--full", help="Rebuild the daily fact from every event (backfills, fixes)."),
 ) -> None:
     """Load and validate the sources; add new days (and the lookback's late events) to the daily fact."""
-    try:
-        with Workspace(workspace) as ws:
-            report = ws.load(full=full)
-    except GoldpathError as exc:
-        _fail(exc)
+    report = _in_workspace(workspace, lambda ws: ws.load(full=full))
     print_load(report)
 
 
@@ -331,11 +338,7 @@ def actions(
     owner: Optional[str] = typer.Option(None, help="Only actions for this owner role."),
 ) -> None:
     """Next best actions across the portfolio, from the playbooks, ranked by priority and ARR x closeness."""
-    try:
-        with Workspace(workspace) as ws:
-            acts = ws.actions(as_of)
-    except GoldpathError as exc:
-        _fail(exc)
+    acts = _in_workspace(workspace, lambda ws: ws.actions(as_of))
     if owner:
         acts = acts[acts["owner"] == owner]
     t = Table(title=f"Next best actions ({len(acts):,})", title_justify="left")
@@ -353,11 +356,7 @@ def rollups(
     workspace: Path = WORKSPACE,
 ) -> None:
     """Parent accounts rolled up from their children (method set in the model's `rollup`)."""
-    try:
-        with Workspace(workspace) as ws:
-            r = ws.rollups(as_of)
-    except GoldpathError as exc:
-        _fail(exc)
+    r = _in_workspace(workspace, lambda ws: ws.rollups(as_of))
     if r.empty:
         console.print("no parent accounts (set parent_id in accounts)")
         return
@@ -378,11 +377,7 @@ def history(
     workspace: Path = WORKSPACE,
 ) -> None:
     """An account's stored snapshots: both axes, coverage, tier, and what changed each time."""
-    try:
-        with Workspace(workspace) as ws:
-            h, summary = ws.history(account, last)
-    except GoldpathError as exc:
-        _fail(exc)
+    h, summary = _in_workspace(workspace, lambda ws: ws.history(account, last))
     t = Table(title=f"{account}: {len(h)} snapshots", title_justify="left")
     for c in ("as of", "engagement", "change", "indispensability", "change", "tier"):
         t.add_column(c, justify="left" if c in ("as of", "tier") else "right")
@@ -405,11 +400,7 @@ def migrations(
     workspace: Path = WORKSPACE,
 ) -> None:
     """Tier migration matrix: accounts (and ARR) that moved from each tier to each other."""
-    try:
-        with Workspace(workspace) as ws:
-            counts, arr = ws.migrations(start, end)
-    except GoldpathError as exc:
-        _fail(exc)
+    counts, arr = _in_workspace(workspace, lambda ws: ws.migrations(start, end))
     t = Table(title=f"Tier migrations {start} (rows) -> {end} (columns): accounts, ARR", title_justify="left")
     t.add_column("from / to")
     for c in counts.columns:
@@ -499,11 +490,7 @@ def backtest(
     workspace: Path = WORKSPACE,
 ) -> None:
     """Do the tiers predict renewal? Score every renewal LEAD before its date and compare."""
-    try:
-        with Workspace(workspace) as ws:
-            report = ws.backtest(lead, claim)
-    except GoldpathError as exc:
-        _fail(exc)
+    report = _in_workspace(workspace, lambda ws: ws.backtest(lead, claim))
     console.print(f"{len(report.rows):,} renewals scored {report.lead_days} days before their date"
                   + "".join(f"; {n:,} skipped ({why})" for why, n in report.skipped.items() if n), highlight=False)
     t = Table(title="Renewal by tier (95% Wilson intervals)", title_justify="left")
@@ -586,22 +573,14 @@ def forget(
     workspace: Path = WORKSPACE,
 ) -> None:
     """Delete one date's stored snapshot (for a date scored by mistake, e.g. past the data)."""
-    try:
-        with Workspace(workspace) as ws:
-            n = ws.forget(as_of)
-    except GoldpathError as exc:
-        _fail(exc)
+    n = _in_workspace(workspace, lambda ws: ws.forget(as_of))
     console.print(f"deleted the snapshot of {as_of} ({n:,} accounts)")
 
 
 @app.command()
 def cohorts(workspace: Path = WORKSPACE) -> None:
     """Time to Green and to GOLD per cohort of contract start month, from the stored history."""
-    try:
-        with Workspace(workspace) as ws:
-            c = ws.cohorts()
-    except GoldpathError as exc:
-        _fail(exc)
+    c = _in_workspace(workspace, lambda ws: ws.cohorts())
     t = Table(title="Time to Green and GOLD by contract-start cohort", title_justify="left")
     for col in ("cohort", "accounts", "reached green", "median days", "reached GOLD", "median days"):
         t.add_column(col, justify="left" if col == "cohort" else "right")
@@ -657,11 +636,7 @@ def override_remove(
 @override_app.command("list")
 def override_list(workspace: Path = WORKSPACE) -> None:
     """Every override, newest first."""
-    try:
-        with Workspace(workspace) as ws:
-            o = ws.overrides()
-    except GoldpathError as exc:
-        _fail(exc)
+    o = _in_workspace(workspace, lambda ws: ws.overrides())
     t = Table(title="Overrides", title_justify="left")
     for c in ("#", "account", "sets", "author", "reason", "from", "until", "removed"):
         t.add_column(c)
@@ -679,11 +654,7 @@ def override_list(workspace: Path = WORKSPACE) -> None:
 @app.command()
 def audit(workspace: Path = WORKSPACE) -> None:
     """The audit log: every override change, who made it and when."""
-    try:
-        with Workspace(workspace) as ws:
-            log = ws.audit_log()
-    except GoldpathError as exc:
-        _fail(exc)
+    log = _in_workspace(workspace, lambda ws: ws.audit_log())
     for r in log.itertuples(index=False):
         console.print(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.actor:<12} {r.action:<16} {r.target:<8} {r.details}", highlight=False)
 
@@ -695,11 +666,7 @@ def quarantine(
     csv: Optional[Path] = typer.Option(None, help="Write every quarantined problem to this CSV file."),
 ) -> None:
     """List the rows the last load quarantined, with file, row, column and what was expected."""
-    try:
-        with Workspace(workspace) as ws:
-            q = ws.quarantine()
-    except GoldpathError as exc:
-        _fail(exc)
+    q = _in_workspace(workspace, lambda ws: ws.quarantine())
     if csv:
         q.to_csv(csv, index=False)
         console.print(f"wrote {len(q):,} problems to {csv}")
