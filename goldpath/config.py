@@ -67,7 +67,10 @@ class WorkspaceConfig(BaseModel):
         for name, spec in v.items():
             extra = sorted(set(spec.columns) - set(TABLES[name].column_names))
             if extra:
-                raise ValueError(f"{name}.columns maps unknown contract column(s) {extra}")
+                raise ValueError(
+                    f"{name}.columns maps unknown contract column(s) {extra}; the mapping reads "
+                    f"contract column: column in your file, e.g. {{account_id: company_id}}"
+                )
         return v
 
 

@@ -83,9 +83,12 @@ def add_override(
     if starts is not None and expires < starts:
         raise GoldpathError(f"override expires on {expires}, before it starts on {starts}")
     if (tier is None) == (measure is None):
-        raise GoldpathError("an override sets either a tier or a measure score")
-    if measure is not None and (score is None or not 0 <= score <= 100):
-        raise GoldpathError(f"a measure override needs a score from 0 to 100 (got {score})")
+        hint = " (--score goes with --measure)" if score is not None and measure is None else ""
+        raise GoldpathError(f"an override sets either a tier, or a measure and its score{hint}")
+    if measure is not None and score is None:
+        raise GoldpathError(f"a measure override needs a score from 0 to 100 for {measure}")
+    if measure is not None and not 0 <= score <= 100:
+        raise GoldpathError(f"a measure override needs a score from 0 to 100 (got {score:g})")
     with transaction(con) as raw:
         _ensure(raw)
         new_id = raw.execute("SELECT coalesce(max(override_id), 0) + 1 FROM overrides").fetchone()[0]

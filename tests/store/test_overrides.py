@@ -99,9 +99,10 @@ def test_newest_override_of_the_same_target_wins(con):
         ({"tier": "red", "author": ""}, "an override needs an author and a reason"),
         ({"tier": "red", "starts": D(2022, 12, 2), "expires": D(2022, 12, 1)},
          "override expires on 2022-12-01, before it starts on 2022-12-02"),
-        ({"tier": "red", "measure": "stickiness", "score": 5}, "an override sets either a tier or a measure score"),
-        ({}, "an override sets either a tier or a measure score"),
-        ({"measure": "stickiness"}, "a measure override needs a score from 0 to 100 (got None)"),
+        ({"tier": "red", "measure": "stickiness", "score": 5}, "an override sets either a tier, or a measure and its score"),
+        ({}, "an override sets either a tier, or a measure and its score"),
+        ({"score": 5}, "an override sets either a tier, or a measure and its score (--score goes with --measure)"),
+        ({"measure": "stickiness"}, "a measure override needs a score from 0 to 100 for stickiness"),
         ({"measure": "stickiness", "score": -0.5}, "a measure override needs a score from 0 to 100 (got -0.5)"),
     ],
 )
