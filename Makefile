@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/goldpath demo demo-workspace
 
-## Run the whole test suite (warnings are errors).
+## Lint (unused imports, undefined names) and run the whole test suite (warnings are errors).
 test: $(STAMP)
+	$(BIN)/ruff check goldpath tests examples
 	$(BIN)/python -m pytest
 
 ## Rebuild examples/crm/data from the crm6 simulation (CRM6=path, default ../shared/data/crm6).

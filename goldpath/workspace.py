@@ -31,12 +31,12 @@ from goldpath.model.spec import Model, load_model
 from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
-from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER, assign_tiers
+from goldpath.scoring.tiers import TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_raw
 from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
 from goldpath.insights.tuning import TuningResult, tune_model
 from goldpath.insights.history import account_history, migration_matrix, time_to_tier
-from goldpath.insights.playbooks import load_playbooks, match_actions
+from goldpath.insights.playbooks import load_playbooks, match_actions, portfolio_gaps
 from goldpath.insights.rollups import rollup
 from goldpath.model.spec import AXES, MEASURES, WEEKDAYS
 from goldpath.store import overrides, snapshots
@@ -296,8 +296,7 @@ class Workspace:
 
     def _previous_raw(self, measures: pd.DataFrame, dates: list[dt_.date], model: Model) -> pd.DataFrame | None:
         """Raw values for ``missing: last_value``: stored snapshots, plus this batch's own dates."""
-        stale = max([m.staleness_days for a in AXES for seg in [None, *[g.name for g in model.segments]]
-                     for m in model.axis(a, seg).measures.values() if m.missing == "last_value"] + [0])
+        stale = max([m.staleness_days for _, m in model.all_measures() if m.missing == "last_value"] + [0])
         if not stale:
             return None
         stored = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates))
@@ -511,8 +510,7 @@ class Workspace:
         if not self.config.playbooks:
             raise GoldpathError("no playbooks configured; add `playbooks: playbooks.yaml` to goldpath.yaml")
         playbooks = load_playbooks(self.root / self.config.playbooks)
-        known = {n for a in AXES for seg in [None, *[g.name for g in self.model.segments]]
-                 for n in self.model.axis(a, seg).measures}
+        known = {n for n, _ in self.model.all_measures()}
         for i, pb in enumerate(playbooks):
             if pb.when.measure and pb.when.measure not in known:
                 raise GoldpathError(f"{self.config.playbooks}: playbooks[{i}] ({pb.name}) names measure "
@@ -521,30 +519,8 @@ class Workspace:
         scores = snapshots.read_snapshot(self.con, "scores", day)
         parts = snapshots.read_snapshot(self.con, "score_measures", day)
         evidence = snapshots.read_snapshot(self.con, "gold_evidence", day)
-        gaps, closeness = [], {}
-        for row in scores.itertuples(index=False):
-            s = pd.Series(row._asdict())
-            gaps.append({"account_id": row.account_id, "kind": "tier", "label": f"tier {row.tier}"})
-            if row.axis_tier in ("red", "yellow", INSUFFICIENT):
-                plan = plan_next_tier(s, parts[parts["account_id"] == row.account_id], self.model)
-                closeness[row.account_id] = 0.0 if plan.target is None else max(0.0, 1 - plan.total_gap / 100)
-                for g in plan.gaps:
-                    gaps.append({"account_id": row.account_id, "kind": "axis", "axis": g.axis, "gap": g.gap,
-                                 "label": f"{g.axis} {g.value:.2f} < {g.needed:g}"})
-                    for t in g.combined:
-                        gaps.append({"account_id": row.account_id, "kind": "measure", "axis": g.axis,
-                                     "measure": t.measure, "raw": t.raw, "target": t.target_raw,
-                                     "label": f"{t.measure} {_short(t.raw)} -> {_short(t.target_raw)}"})
-            elif row.tier == "green":
-                ev = evidence[evidence["account_id"] == row.account_id]
-                groups = len(self.model.gold.required_roles)
-                met = ev.groupby(["outcome_id", "requirement"])["requirement_met"].first().groupby(level=0).sum()
-                closeness[row.account_id] = float(met.max()) / groups if len(ev) else 0.0
-                gaps.extend(_evidence_gaps(row.account_id, ev))
-            else:
-                closeness[row.account_id] = 1.0
-        accounts = scores[["account_id", "name", "tier", "arr"]].assign(closeness=scores["account_id"].map(closeness).fillna(0.0))
-        return match_actions(pd.DataFrame(gaps), accounts, playbooks)
+        gaps, accounts = portfolio_gaps(scores, parts, evidence, self.model)
+        return match_actions(gaps, accounts, playbooks)
 
     def set_override(
         self, account_id: str, *, author: str, reason: str, expires: str | dt_.date,
@@ -562,8 +538,7 @@ class Workspace:
         if tier is not None and tier not in ("red", "yellow", "green"):
             raise GoldpathError(f"tier override must be red, yellow or green (got {tier!r}); GOLD needs evidence")
         if measure is not None:
-            known = {n for a in AXES for seg in [None, *[g.name for g in self.model.segments]]
-                     for n in self.model.axis(a, seg).measures}
+            known = {n for n, _ in self.model.all_measures()}
             if measure not in known:
                 raise GoldpathError(f"unknown measure {measure!r}; the model has {', '.join(sorted(known))}")
         start = _as_date(starts) if starts is not None else None
@@ -869,31 +844,3 @@ def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], fil
     kept = a.filter(~a[ROW].isin(bad[ROW]))
     table = con.create_table(f"_ok_acks_{uuid.uuid4().hex[:8]}", kept, temp=True)
     return table, problems[PROBLEM_COLUMNS]
-
-
-def _short(x: float | None) -> str:
-    return "-" if x is None or pd.isna(x) else f"{x:.3g}"
-
-
-def _evidence_gaps(account_id: str, ev: pd.DataFrame) -> list[dict]:
-    """Missing GOLD evidence of a Green account, one gap per unmet requirement of its best outcome."""
-    if ev.empty:
-        return [{"account_id": account_id, "kind": "evidence", "evidence": "no outcome", "label": "no value outcome"}]
-    gaps = []
-    for outcome_id, rows in ev.groupby("outcome_id"):
-        first = rows.iloc[0]
-        if not first["achieved"]:
-            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": "not achieved",
-                         "outcome": first["title"], "label": f"outcome {outcome_id} not achieved"})
-        for requirement, g in rows.groupby("requirement", sort=False):
-            if bool(g["requirement_met"].iloc[0]):
-                continue
-            worst = g.iloc[0]
-            status = "contact left" if (g["status"] == "contact left").any() else worst["status"]
-            status = "expired" if (g["status"] == "expired").any() and status != "contact left" else status
-            if status.startswith("before the"):
-                status = "invalid"  # acknowledged before the outcome was defined or the contact joined
-            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": status, "requirement": requirement,
-                         "role": requirement, "contact": worst.get("contact_name"), "outcome": first["title"],
-                         "label": f"{requirement} acknowledgement {status}"})
-    return gaps

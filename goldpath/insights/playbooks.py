@@ -20,6 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from goldpath.errors import ConfigError
+from goldpath.model.spec import Model
+from goldpath.scoring.path import plan_next_tier
+from goldpath.scoring.tiers import INSUFFICIENT
 
 PRIORITY = {"high": 3, "medium": 2, "low": 1}
 EVIDENCE = ("missing", "expired", "contact left", "invalid", "not achieved", "no outcome")
@@ -159,3 +162,74 @@ def match_actions(gaps: pd.DataFrame, accounts: pd.DataFrame, playbooks: list[Pl
     out["_v"] = out["arr"] * out["closeness"]
     out = out.sort_values(["_p", "_v", "arr", "account_id"], ascending=[False, False, False, True])
     return out.drop(columns=["_p", "_v"]).reset_index(drop=True)
+
+
+def portfolio_gaps(
+    scores: pd.DataFrame, parts: pd.DataFrame, evidence: pd.DataFrame, model: Model
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every account's gaps on one date, and how close each account is to its next tier.
+
+    Below Green the gaps are the axes short of the next tier and the measures of the combined
+    plan (:func:`goldpath.scoring.path.plan_next_tier`); closeness is ``1 - gap points / 100``.
+    A Green account's gaps are its missing GOLD evidence; closeness is the share of role groups
+    its best outcome already satisfies. Every account also has its tier as a gap.
+
+    Returns
+    -------
+    gaps, accounts
+        For :func:`match_actions`.
+    """
+    gaps: list[dict] = []
+    closeness: dict[str, float] = {}
+    for row in scores.itertuples(index=False):
+        gaps.append({"account_id": row.account_id, "kind": "tier", "label": f"tier {row.tier}"})
+        if row.axis_tier in ("red", "yellow", INSUFFICIENT):
+            plan = plan_next_tier(pd.Series(row._asdict()), parts[parts["account_id"] == row.account_id], model)
+            closeness[row.account_id] = 0.0 if plan.target is None else max(0.0, 1 - plan.total_gap / 100)
+            for g in plan.gaps:
+                gaps.append({"account_id": row.account_id, "kind": "axis", "axis": g.axis, "gap": g.gap,
+                             "label": f"{g.axis} {g.value:.2f} < {g.needed:g}"})
+                for t in g.combined:
+                    gaps.append({"account_id": row.account_id, "kind": "measure", "axis": g.axis,
+                                 "measure": t.measure, "raw": t.raw, "target": t.target_raw,
+                                 "label": f"{t.measure} {_short(t.raw)} -> {_short(t.target_raw)}"})
+        elif row.tier == "green":
+            ev = evidence[evidence["account_id"] == row.account_id]
+            groups = len(model.gold.required_roles)
+            met = ev.groupby(["outcome_id", "requirement"])["requirement_met"].first().groupby(level=0).sum()
+            closeness[row.account_id] = float(met.max()) / groups if len(ev) else 0.0
+            gaps.extend(_evidence_gaps(row.account_id, ev))
+        else:
+            closeness[row.account_id] = 1.0
+    accounts = scores[["account_id", "name", "tier", "arr"]].assign(
+        closeness=scores["account_id"].map(closeness).fillna(0.0)
+    )
+    return pd.DataFrame(gaps), accounts
+
+
+def _short(x: float | None) -> str:
+    return "-" if x is None or pd.isna(x) else f"{x:.3g}"
+
+
+def _evidence_gaps(account_id: str, ev: pd.DataFrame) -> list[dict]:
+    """Missing GOLD evidence of a Green account, one gap per unmet requirement of its best outcome."""
+    if ev.empty:
+        return [{"account_id": account_id, "kind": "evidence", "evidence": "no outcome", "label": "no value outcome"}]
+    gaps = []
+    for outcome_id, rows in ev.groupby("outcome_id"):
+        first = rows.iloc[0]
+        if not first["achieved"]:
+            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": "not achieved",
+                         "outcome": first["title"], "label": f"outcome {outcome_id} not achieved"})
+        for requirement, g in rows.groupby("requirement", sort=False):
+            if bool(g["requirement_met"].iloc[0]):
+                continue
+            worst = g.iloc[0]
+            status = "contact left" if (g["status"] == "contact left").any() else worst["status"]
+            status = "expired" if (g["status"] == "expired").any() and status != "contact left" else status
+            if status.startswith("before the"):
+                status = "invalid"  # acknowledged before the outcome was defined or the contact joined
+            gaps.append({"account_id": account_id, "kind": "evidence", "evidence": status, "requirement": requirement,
+                         "role": requirement, "contact": worst.get("contact_name"), "outcome": first["title"],
+                         "label": f"{requirement} acknowledgement {status}"})
+    return gaps

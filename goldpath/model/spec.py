@@ -340,16 +340,19 @@ class Model(_Strict):
                 return getattr(seg, name)
         return getattr(self, name)
 
-    def signal_measures(self) -> dict[str, MeasureSpec]:
-        """Every measure that reads the signals table, by name, across all segments."""
-        found: dict[str, MeasureSpec] = {}
+    def all_measures(self) -> list[tuple[str, MeasureSpec]]:
+        """Every (name, spec) of every axis, the default's and each segment's own."""
         specs = [getattr(self, a) for a in AXES] + [
             getattr(seg, a) for seg in self.segments for a in AXES if getattr(seg, a) is not None
         ]
-        for spec in specs:
-            for name, m in spec.measures.items():
-                if m.signal is not None:
-                    found.setdefault(name, m)
+        return [(name, m) for spec in specs for name, m in spec.measures.items()]
+
+    def signal_measures(self) -> dict[str, MeasureSpec]:
+        """Every measure that reads the signals table, by name, across all segments."""
+        found: dict[str, MeasureSpec] = {}
+        for name, m in self.all_measures():
+            if m.signal is not None:
+                found.setdefault(name, m)
         return found
 
     def segment_names(self) -> list[str]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from goldpath.model.spec import AXES, Model, TierRule
 from goldpath.scoring.axes import hundredths
-from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER
+from goldpath.scoring.tiers import INSUFFICIENT
 
 
 @dataclass

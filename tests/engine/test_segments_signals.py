@@ -19,7 +19,7 @@ import pyarrow as pa
 import pytest
 
 from goldpath.engine.facts import daily_usage, dedupe_events
-from goldpath.engine.measures import measures_frame, EngineInputs, account_measures, date_spine
+from goldpath.engine.measures import measures_frame, EngineInputs
 from goldpath.model.spec import parse_model
 
 D = dt.date(2022, 3, 8)

@@ -6,7 +6,6 @@ import datetime as dt_
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from goldpath.insights.history import ENTERED, MIGRATION_ORDER, account_history, migration_matrix, time_to_tier
 
