@@ -306,6 +306,39 @@ def ingest(
 
 
 @app.command()
+def check(
+    workspace: Path = WORKSPACE,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Data quality report of every source (nothing is stored): quarantined rows by problem,
+    duplicates, events outside contracts or in the future, freshness, cross-table warnings."""
+    report = _in_workspace(workspace, lambda ws: ws.check())
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    t = Table(title="Sources", title_justify="left")
+    for c in ("table", "file", "read", "accepted", "quarantined", "newest"):
+        t.add_column(c, justify="right" if c in ("read", "accepted", "quarantined") else "left")
+    for r in report["sources"]:
+        t.add_row(r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_accepted']:,}",
+                  f"{r['rows_quarantined']:,}", r.get("newest") or "-")
+    console.print(t)
+    for r in report["sources"]:
+        for q in r["quarantined_by_problem"]:
+            ex = ", ".join(f"row {e['row']}" + (f" {e['value']!r}" if e["value"] is not None else "") for e in q["examples"])
+            console.print(f"{r['file']}: {q['rows']:,} row(s), column {q['column']}: {q['problem']} (e.g. {ex})",
+                          highlight=False)
+    e = report["events"]
+    console.print(
+        f"events: {e['duplicates']:,} duplicates dropped, {e['before_contract_start']:,} before the account's "
+        f"contract started, {e.get('after_churn', 0):,} after it churned, {e['in_the_future']:,} in the future, "
+        f"{e['without_user']:,} without a user", highlight=False,
+    )
+    for w in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@app.command()
 def explain(
     account: str = typer.Argument(..., help="Account id."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),

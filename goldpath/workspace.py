@@ -20,7 +20,7 @@ from goldpath.alerts import outbox
 from goldpath.alerts.changes import tier_changes
 from goldpath.alerts.sinks import Dispatcher, JsonLinesSink, write_jsonl
 from goldpath.config import WorkspaceConfig, load_config
-from goldpath.contract.checks import consistency_warnings
+from goldpath.contract.checks import consistency_warnings, quality_report
 from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect
@@ -136,26 +136,8 @@ class Workspace:
         that fail validation are quarantined, counted and kept in the ``quarantine`` table.
         """
         model = self.model  # a broken model file stops the run before the (long) load
-        raws: dict[str, RawTable] = {}
-        for name in LOAD_ORDER:
-            spec = self.config.sources.get(name)
-            if spec is None:
-                continue
-            path = Path(spec.path)
-            path = path if path.is_absolute() else self.root / path
-            raws[name] = read_raw(path, columns=spec.columns, fmt=spec.format, label=spec.path)
-
         con = self.con
-        accepted: dict[str, ir.Table] = {}
-        results: dict[str, Validated] = {}
-        rejected: dict[str, ir.Table] = {}
-        for name, raw in raws.items():
-            results[name] = validate(con, TABLES[name], raw, accepted, rejected)
-            accepted[name] = results[name].accepted
-            rejected[name] = results[name].rejected
-        if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:
-            accepted["acknowledgements"], extra = _same_account_acks(con, accepted, raws["acknowledgements"].file)
-            results["acknowledgements"].problems = pd.concat([results["acknowledgements"].problems, extra], ignore_index=True)
+        raws, results, accepted = self._validate_sources()
         events = accepted["events"]
         deduped = con.create_table(f"_dedup_{uuid.uuid4().hex[:8]}", dedupe_events(events), temp=True)
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
@@ -207,6 +189,39 @@ class Workspace:
             fact=(FACT_TABLE, fact_tmp, from_day), fact_meta={"zones": zones, "lookback_days": self.config.lookback_days},
         )
         return LoadReport(log=log, problems=problems, warnings=warnings, notes=[fact_note])
+
+    def _validate_sources(self) -> tuple[dict[str, RawTable], dict[str, Validated], dict[str, ir.Table]]:
+        """Read every source (all before any validation), then validate them in dependency order."""
+        raws: dict[str, RawTable] = {}
+        for name in LOAD_ORDER:
+            spec = self.config.sources.get(name)
+            if spec is None:
+                continue
+            path = Path(spec.path)
+            path = path if path.is_absolute() else self.root / path
+            raws[name] = read_raw(path, columns=spec.columns, fmt=spec.format, label=spec.path)
+        accepted: dict[str, ir.Table] = {}
+        results: dict[str, Validated] = {}
+        rejected: dict[str, ir.Table] = {}
+        for name, raw in raws.items():
+            results[name] = validate(self.con, TABLES[name], raw, accepted, rejected)
+            accepted[name] = results[name].accepted
+            rejected[name] = results[name].rejected
+        if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:
+            accepted["acknowledgements"], extra = _same_account_acks(self.con, accepted, raws["acknowledgements"].file)
+            results["acknowledgements"].problems = pd.concat([results["acknowledgements"].problems, extra], ignore_index=True)
+        return raws, results, accepted
+
+    def check(self) -> dict:
+        """A data quality report of every source, without storing anything.
+
+        Returns a JSON-ready dict: per source the rows read, accepted and quarantined (by
+        column and problem, with examples) and the newest row; for events also duplicates,
+        events before the account's contract started or after it churned, and timestamps in
+        the future; and the cross-table warnings of a load.
+        """
+        raws, results, accepted = self._validate_sources()
+        return quality_report(raws, results, accepted, self.model)
 
     def _incremental_start(self, zones: str, full: bool) -> tuple[dt_.date | None, str]:
         """First day to re-aggregate, or None (with the reason) for a full rebuild of the fact."""

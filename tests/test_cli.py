@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -157,3 +158,24 @@ def test_python_api_matches_the_cli(demo):
         e = w.explain("A003")
     assert len(scores) == 124
     assert e.tier == "gold" and e.axes[0].contribution_sum == e.axes[0].score
+
+
+def test_check_reports_problems_as_json_and_stores_nothing(demo, tmp_path):
+    ws, _ = demo
+    lines = (ws / "data" / "accounts.csv").read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[lines[0].split(",").index("seats")] = "0"
+    lines[3] = ",".join(cells)
+    bad = workspace_with(ws, tmp_path / "ws", "accounts", "\n".join(lines) + "\n")
+    report = json.loads(run("check", "-w", str(bad), "--json").stdout)
+    accounts = next(s for s in report["sources"] if s["table"] == "accounts")
+    assert accounts["rows_quarantined"] == 1
+    assert accounts["quarantined_by_problem"][0]["column"] == "seats"
+    assert accounts["quarantined_by_problem"][0]["examples"] == [{"row": 3, "value": "0"}]
+    events = next(s for s in report["sources"] if s["table"] == "events")
+    assert events["newest"].startswith("2022-12-31")
+    # the example has 10 duplicate events; one belongs to the account quarantined here
+    assert report["events"]["duplicates"] == 9
+    con = duckdb.connect(str(bad / "goldpath.duckdb"))
+    assert "scores" not in {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    con.close()

@@ -6,7 +6,10 @@ scores silently if nobody is told, so the load report lists them as warnings.
 
 from __future__ import annotations
 
+import datetime as dt_
+
 import ibis.expr.types as ir
+import pandas as pd
 
 from goldpath.model.spec import Model
 
@@ -90,3 +93,57 @@ def consistency_warnings(tables: dict[str, ir.Table], model: Model) -> list[str]
             f"(duplicates are only dropped within an account)"
         )
     return warnings
+
+
+#: The date column that says how fresh each source is.
+FRESHNESS = {
+    "events": "timestamp", "signals": "date", "acknowledgements": "date", "renewals": "renewal_date",
+    "outcomes": "defined_at", "accounts": "contract_start",
+}
+
+
+def quality_report(raws: dict, results: dict, accepted: dict[str, ir.Table], model: Model, examples: int = 3) -> dict:
+    """The data quality report behind ``goldpath check`` (see :meth:`Workspace.check`)."""
+    from goldpath.engine.facts import dedupe_events
+
+    now = dt_.datetime.now(dt_.timezone.utc).replace(tzinfo=None)
+    sources = []
+    for name, r in results.items():
+        p = r.problems
+        by_problem = []
+        if len(p):
+            for (column, problem), g in p.groupby(["column", "problem"], sort=False):
+                by_problem.append({
+                    "column": column, "problem": problem, "rows": int(g["row"].nunique()),
+                    "examples": [{"row": int(x.row), "value": None if pd.isna(x.value) else str(x.value)}
+                                 for x in g.head(examples).itertuples(index=False)],
+                })
+        t = accepted[name]
+        entry = {
+            "table": name, "file": raws[name].file, "rows_read": r.rows_read,
+            "rows_accepted": int(t.count().to_pyarrow().as_py()), "rows_quarantined": r.rows_quarantined,
+            "quarantined_by_problem": by_problem,
+        }
+        if name in FRESHNESS:
+            newest = t[FRESHNESS[name]].max().to_pyarrow().as_py()
+            entry["newest"] = None if newest is None else str(newest)
+        sources.append(entry)
+    report = {"checked_at": now.isoformat(timespec="seconds"), "sources": sources}
+    events, accounts = accepted["events"], accepted["accounts"]
+    kept = dedupe_events(events)
+    j = events.join(accounts.select("account_id", "contract_start"), "account_id")
+    stats = {
+        "duplicates": int(events.count().to_pyarrow().as_py() - kept.count().to_pyarrow().as_py()),
+        "before_contract_start": int(j.filter(j.timestamp.date() < j.contract_start).count().to_pyarrow().as_py()),
+        "in_the_future": int(events.filter(events.timestamp > now).count().to_pyarrow().as_py()),
+        "without_user": int(events.filter(events.user_id.isnull()).count().to_pyarrow().as_py()),
+    }
+    renewals = accepted.get("renewals")
+    if renewals is not None:
+        churn = renewals.filter(renewals.outcome == "churned")
+        churn = churn.group_by("account_id").aggregate(churned_on=churn.renewal_date.min())
+        k = events.join(churn, "account_id")
+        stats["after_churn"] = int(k.filter(k.timestamp.date() > k.churned_on).count().to_pyarrow().as_py())
+    report["events"] = stats
+    report["warnings"] = consistency_warnings(accepted, model)
+    return report
