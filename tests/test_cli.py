@@ -114,13 +114,18 @@ def workspace_with(ws: Path, dest: Path, table: str, text: str) -> Path:
     return dest
 
 
-def test_bad_input_is_reported_and_quarantined(demo, tmp_path):
-    ws, _ = demo
+def with_zero_seats(ws: Path, dest: Path) -> Path:
+    """A copy of ``ws`` whose accounts file has seats 0 on data row 3."""
     lines = (ws / "data" / "accounts.csv").read_text().splitlines()
     cells = lines[3].split(",")
     cells[lines[0].split(",").index("seats")] = "0"
     lines[3] = ",".join(cells)
-    bad = workspace_with(ws, tmp_path / "ws", "accounts", "\n".join(lines) + "\n")
+    return workspace_with(ws, dest, "accounts", "\n".join(lines) + "\n")
+
+
+def test_bad_input_is_reported_and_quarantined(demo, tmp_path):
+    ws, _ = demo
+    bad = with_zero_seats(ws, tmp_path / "ws")
     out = run("score", "--as-of", "2022-12-31", "-w", str(bad), "--no-accounts").stdout
     assert "accounts.csv, row 3, column seats: expected a whole number > 0 (got '0')" in out
     q = run("quarantine", "-w", str(bad)).stdout
@@ -162,11 +167,7 @@ def test_python_api_matches_the_cli(demo):
 
 def test_check_reports_problems_as_json_and_stores_nothing(demo, tmp_path):
     ws, _ = demo
-    lines = (ws / "data" / "accounts.csv").read_text().splitlines()
-    cells = lines[3].split(",")
-    cells[lines[0].split(",").index("seats")] = "0"
-    lines[3] = ",".join(cells)
-    bad = workspace_with(ws, tmp_path / "ws", "accounts", "\n".join(lines) + "\n")
+    bad = with_zero_seats(ws, tmp_path / "ws")
     report = json.loads(run("check", "-w", str(bad), "--json").stdout)
     accounts = next(s for s in report["sources"] if s["table"] == "accounts")
     assert accounts["rows_quarantined"] == 1
