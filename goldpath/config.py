@@ -21,7 +21,7 @@ class SourceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     path: str
-    format: Literal["csv", "parquet"] | None = None
+    format: Literal["csv", "parquet", "segment-jsonl"] | None = None
     columns: dict[str, str] = Field(default_factory=dict, description="Contract column -> column in the file.")
 
 

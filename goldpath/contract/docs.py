@@ -10,7 +10,11 @@ INTRO = """\
 Generated from `goldpath/contract/tables.py` by `make docs`; a test keeps the two in step.
 
 goldpath reads each table below from a CSV file (plain or gzipped, comma or tab separated,
-UTF-8, one header row) or a Parquet file, named in `goldpath.yaml` under `sources:`. A source
+UTF-8, one header row) or a Parquet file, named in `goldpath.yaml` under `sources:`. Events may
+also come as a Segment-style JSON-lines stream of track calls (`format: segment-jsonl`):
+`groupId` or `context.groupId` is the account, `userId` (or `anonymousId`) the user, `event` the
+feature, `messageId` the event id, `properties.quantity` and `properties.revenue` (or `value`)
+quantity and value; lines that are not JSON or not track calls are quarantined with the reason. A source
 whose column names differ maps them: `columns: {contract_column: file_column}`. Extra columns
 are ignored. Surrounding spaces are trimmed and an empty cell is a missing value.
 

@@ -51,7 +51,9 @@ def detect_format(path: Path) -> str:
         return "parquet"
     if name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
         return "csv"
-    raise SourceError(str(path), "unknown file type; expected .csv, .csv.gz or .parquet")
+    raise SourceError(
+        str(path), "unknown file type; expected .csv, .csv.gz or .parquet (or set `format: segment-jsonl`)"
+    )
 
 
 def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None = None, label: str | None = None) -> RawTable:
@@ -84,8 +86,12 @@ def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None 
         raw = _read_csv(path, label)
     elif fmt == "parquet":
         raw = _read_parquet(path, label)
+    elif fmt == "segment-jsonl":
+        from goldpath.sources.adapters.segment import read_segment_jsonl
+
+        raw = read_segment_jsonl(path, label)
     else:
-        raise SourceError(label, f"unknown format {fmt!r}; expected csv or parquet")
+        raise SourceError(label, f"unknown format {fmt!r}; expected csv, parquet or segment-jsonl")
     if columns:
         found = [n for n in raw.table.column_names if n != ROW]
         for dst, src in columns.items():
@@ -173,7 +179,7 @@ def _read_csv(path: Path, label: str) -> RawTable:
         raise SourceError(label, f"cannot be read as CSV: {exc}") from exc
     table = table.rename_columns([n.strip() for n in table.column_names])
     rows = _row_numbers(table.num_rows, [m[0] for m in malformed])
-    return RawTable(label, _strip(table).append_column(ROW, pa.array(rows, pa.int64())), malformed)
+    return RawTable(label, strip_text(table).append_column(ROW, pa.array(rows, pa.int64())), malformed)
 
 
 def _row_numbers(n_valid: int, skipped: list[int]) -> np.ndarray:
@@ -204,10 +210,10 @@ def _read_parquet(path: Path, label: str) -> RawTable:
             raise SourceError(label, f"values of type {col.type} cannot be read as text: {exc}", column=name) from exc
     table = pa.table(cols, names=table.column_names)
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    return RawTable(label, _strip(table).append_column(ROW, pa.array(rows)))
+    return RawTable(label, strip_text(table).append_column(ROW, pa.array(rows)))
 
 
-def _strip(table: pa.Table) -> pa.Table:
+def strip_text(table: pa.Table) -> pa.Table:
     """Trim surrounding whitespace and turn blank strings into nulls."""
     cols = []
     for col in table.columns:

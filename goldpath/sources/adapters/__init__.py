@@ -1,0 +1,1 @@
+"""Adapters: map well-known exports onto the data contract."""
