@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from goldpath.alerts.sinks import SinkConfig
 from goldpath.contract.tables import TABLES
@@ -46,7 +46,7 @@ class WorkspaceConfig(BaseModel):
     lookback_days: int = Field(
         7, ge=0, description="Incremental loads re-read this many days before the newest stored day, for late events."
     )
-    sources: dict[str, SourceSpec]
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -57,11 +57,12 @@ class WorkspaceConfig(BaseModel):
 
     @field_validator("sources")
     @classmethod
-    def _known(cls, v: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+    def _known(cls, v: dict[str, SourceSpec], info: ValidationInfo) -> dict[str, SourceSpec]:
         unknown = sorted(set(v) - set(TABLES))
         if unknown:
             raise ValueError(f"unknown source table(s) {unknown}; contract tables are {sorted(TABLES)}")
-        missing = sorted(n for n, t in TABLES.items() if t.required and n not in v)
+        provided = (info.context or {}).get("provided", set())
+        missing = sorted(n for n, t in TABLES.items() if t.required and n not in v and n not in provided)
         if missing:
             raise ValueError(f"required source table(s) missing: {missing}")
         for name, spec in v.items():
@@ -74,8 +75,11 @@ class WorkspaceConfig(BaseModel):
         return v
 
 
-def load_config(root: Path) -> WorkspaceConfig:
-    """Read and validate ``goldpath.yaml`` in ``root``."""
+def load_config(root: Path, provided: set[str] | None = None) -> WorkspaceConfig:
+    """Read and validate ``goldpath.yaml`` in ``root``.
+
+    ``provided`` names tables given as dataframes, which the file then need not list.
+    """
     path = root / CONFIG_FILE
     if not path.exists():
         raise ConfigError(f"{path}: not found; create a workspace with `goldpath init {root}`")
@@ -84,7 +88,7 @@ def load_config(root: Path) -> WorkspaceConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     try:
-        return WorkspaceConfig.model_validate(data)
+        return WorkspaceConfig.model_validate(data, context={"provided": provided or set()})
     except ValidationError as exc:
         lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
         raise ConfigError(f"{path}: invalid workspace file\n" + "\n".join(lines)) from exc

@@ -32,7 +32,7 @@ from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
 from goldpath.scoring.tiers import TIER_ORDER, assign_tiers
-from goldpath.sources.readers import ROW, RawTable, read_raw
+from goldpath.sources.readers import ROW, RawTable, read_frame, read_raw
 from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
 from goldpath.insights.tuning import TuningResult, tune_model
 from goldpath.insights.history import account_history, migration_matrix, time_to_tier
@@ -80,6 +80,9 @@ class Workspace:
     ----------
     path
         Folder holding ``goldpath.yaml``.
+    frames
+        Contract tables given as dataframes (pandas, polars or pyarrow), used instead of (or
+        without) the files named in ``goldpath.yaml``.
 
     Examples
     --------
@@ -87,9 +90,13 @@ class Workspace:
     >>> scores = ws.score(as_of="2022-12-31")       # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, frames: dict[str, object] | None = None):
         self.root = Path(path).resolve()
-        self.config: WorkspaceConfig = load_config(self.root)
+        self.frames = dict(frames or {})
+        unknown = sorted(set(self.frames) - set(TABLES))
+        if unknown:
+            raise GoldpathError(f"frames: unknown table(s) {unknown}; contract tables are {sorted(TABLES)}")
+        self.config: WorkspaceConfig = load_config(self.root, provided=set(self.frames))
         self._model: Model | None = None
         self._con: ibis.BaseBackend | None = None
         self._dispatchers: list[Dispatcher] = []
@@ -143,7 +150,9 @@ class Workspace:
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
         duplicates = n_events - n_kept
         fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
-        zones = _zone_fingerprint(accepted["accounts"], self.config.sources["events"].model_dump_json())
+        spec = self.config.sources.get("events")
+        origin = "dataframe" if "events" in self.frames or spec is None else spec.model_dump_json()
+        zones = _zone_fingerprint(accepted["accounts"], origin)
         from_day, why_full = self._incremental_start(zones, full)
         if from_day is None:
             con.create_table(fact_tmp, daily_usage(deduped, accepted["accounts"]), temp=True)
@@ -195,6 +204,10 @@ class Workspace:
         raws: dict[str, RawTable] = {}
         for name in LOAD_ORDER:
             spec = self.config.sources.get(name)
+            if name in self.frames:
+                columns = spec.columns if spec is not None else None
+                raws[name] = read_frame(self.frames[name], f"<{name} dataframe>", columns)
+                continue
             if spec is None:
                 continue
             path = Path(spec.path)
@@ -635,7 +648,7 @@ class Workspace:
             Renewals that could not be scored, by reason.
         """
         days = _days_of(lead)
-        if "renewals" not in self.config.sources:
+        if "renewals" not in self.config.sources and "renewals" not in self.frames:
             raise GoldpathError("this needs a `renewals` source in goldpath.yaml")
         if not snapshots.has_table(self.con, FACT_TABLE) or self._input("renewals") is None:
             self.load()  # nothing ingested yet (or renewals just added): ingest first

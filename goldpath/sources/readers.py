@@ -92,6 +92,29 @@ def read_raw(path: Path, columns: dict[str, str] | None = None, fmt: str | None 
         raw = read_segment_jsonl(path, label)
     else:
         raise SourceError(label, f"unknown format {fmt!r}; expected csv, parquet or segment-jsonl")
+    return _mapped(raw, columns)
+
+
+def read_frame(frame: object, label: str, columns: dict[str, str] | None = None) -> RawTable:
+    """A dataframe (pandas, polars, pyarrow) as a raw text table, like a file source.
+
+    Rows are numbered from 1 in the frame's order, so messages name them as for a file.
+    """
+    try:
+        if isinstance(frame, pa.Table):
+            table = frame
+        elif hasattr(frame, "to_arrow"):  # polars
+            table = frame.to_arrow()
+        else:  # pandas
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise SourceError(label, f"cannot be read as a dataframe: {exc}") from exc
+    return _mapped(_arrow_as_raw(table, label), columns)
+
+
+def _mapped(raw: RawTable, columns: dict[str, str] | None) -> RawTable:
+    """Apply a source's column mapping and check the names."""
+    label = raw.file
     if columns:
         found = [n for n in raw.table.column_names if n != ROW]
         for dst, src in columns.items():
@@ -198,6 +221,11 @@ def _read_parquet(path: Path, label: str) -> RawTable:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(label, f"cannot be read as Parquet: {exc}") from exc
+    return _arrow_as_raw(table, label)
+
+
+def _arrow_as_raw(table: pa.Table, label: str) -> RawTable:
+    """Typed Arrow columns as text (timestamps in ISO form, with their offset when they have one)."""
     cols = []
     for name, col in zip(table.column_names, table.columns):
         try:
