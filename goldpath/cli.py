@@ -339,6 +339,26 @@ def check(
 
 
 @app.command()
+def adapt(
+    kind: str = typer.Argument(..., help="Which export: ravenstack."),
+    source: Path = typer.Argument(..., help="Folder with the export's files."),
+    directory: Path = typer.Argument(..., help="Workspace folder to write."),
+) -> None:
+    """Turn a well-known export into a goldpath workspace (contract tables, goldpath.yaml, a model)."""
+    if kind != "ravenstack":
+        _fail(GoldpathError(f"unknown export {kind!r}; known: ravenstack"))
+    from goldpath.sources.adapters.ravenstack import convert
+
+    try:
+        notes = convert(source, directory)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"workspace written to {directory}; next: `goldpath check -w {directory}`, then score it")
+    for note in notes:
+        console.print(f"[yellow]dataset defect:[/] {note}", highlight=False)
+
+
+@app.command()
 def explain(
     account: str = typer.Argument(..., help="Account id."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
