@@ -340,22 +340,26 @@ def check(
 
 @app.command()
 def adapt(
-    kind: str = typer.Argument(..., help="Which export: ravenstack."),
-    source: Path = typer.Argument(..., help="Folder with the export's files."),
+    kind: str = typer.Argument(..., help="Which export: ravenstack (a folder) or snapshot (a flat CSV)."),
+    source: Path = typer.Argument(..., help="The export's folder (ravenstack) or file (snapshot)."),
     directory: Path = typer.Argument(..., help="Workspace folder to write."),
+    snapshot_date: str = typer.Option("2024-01-31", help="For snapshot: the date the flat table describes."),
 ) -> None:
     """Turn a well-known export into a goldpath workspace (contract tables, goldpath.yaml, a model)."""
-    if kind != "ravenstack":
-        _fail(GoldpathError(f"unknown export {kind!r}; known: ravenstack"))
-    from goldpath.sources.adapters.ravenstack import convert
+    from goldpath.sources.adapters import ravenstack, snapshot
 
+    if kind not in ("ravenstack", "snapshot"):
+        _fail(GoldpathError(f"unknown export {kind!r}; known: ravenstack, snapshot"))
     try:
-        notes = convert(source, directory)
+        if kind == "ravenstack":
+            notes = ravenstack.convert(source, directory)
+        else:
+            notes = snapshot.convert(source, directory, _date(snapshot_date))
     except GoldpathError as exc:
         _fail(exc)
     console.print(f"workspace written to {directory}; next: `goldpath check -w {directory}`, then score it")
     for note in notes:
-        console.print(f"[yellow]dataset defect:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
 
 
 @app.command()
