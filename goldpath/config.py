@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from goldpath.alerts.sinks import SinkConfig
 from goldpath.contract.tables import TABLES
@@ -20,9 +20,24 @@ class SourceSpec(BaseModel):
     """Where one contract table comes from."""
 
     model_config = ConfigDict(extra="forbid")
-    path: str
+    path: str | None = Field(None, description="A file (.csv, .csv.gz, .parquet, or JSON lines with `format`).")
+    url: str | None = Field(None, description="A database to read from, e.g. postgresql://user@host:5432/db.")
+    table: str | None = Field(None, description="The table (or view) to read from `url`.")
     format: Literal["csv", "parquet", "segment-jsonl"] | None = None
     columns: dict[str, str] = Field(default_factory=dict, description="Contract column -> column in the file.")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> "SourceSpec":
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give either `path` (a file) or `url` and `table` (a database table)")
+        if self.url is not None and not self.table:
+            raise ValueError("a database source needs `table`")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How messages name this source."""
+        return self.path if self.path is not None else f"{self.table} (database table)"
 
 
 class WorkspaceConfig(BaseModel):

@@ -32,7 +32,7 @@ from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
 from goldpath.scoring.explain import Explanation, build_explanation, measure_details
 from goldpath.scoring.tiers import TIER_ORDER, assign_tiers
-from goldpath.sources.readers import ROW, RawTable, read_frame, read_raw
+from goldpath.sources.readers import ROW, RawTable, read_database, read_frame, read_raw
 from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
 from goldpath.insights.tuning import TuningResult, tune_model
 from goldpath.insights.history import account_history, migration_matrix, time_to_tier
@@ -209,6 +209,9 @@ class Workspace:
                 raws[name] = read_frame(self.frames[name], f"<{name} dataframe>", columns)
                 continue
             if spec is None:
+                continue
+            if spec.url is not None:
+                raws[name] = read_database(spec.url, spec.table, columns=spec.columns, label=spec.label)
                 continue
             path = Path(spec.path)
             path = path if path.is_absolute() else self.root / path

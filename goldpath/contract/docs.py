@@ -10,7 +10,8 @@ INTRO = """\
 Generated from `goldpath/contract/tables.py` by `make docs`; a test keeps the two in step.
 
 goldpath reads each table below from a CSV file (plain or gzipped, comma or tab separated,
-UTF-8, one header row) or a Parquet file, named in `goldpath.yaml` under `sources:`. Events may
+UTF-8, one header row), a Parquet file or a PostgreSQL table (`url` and `table`), named in
+`goldpath.yaml` under `sources:`, or a dataframe given to `Workspace(path, frames=...)`. Events may
 also come as a Segment-style JSON-lines stream of track calls (`format: segment-jsonl`):
 `groupId` or `context.groupId` is the account, `userId` (or `anonymousId`) the user, `event` the
 feature, `messageId` the event id, `properties.quantity` and `properties.revenue` (or `value`)

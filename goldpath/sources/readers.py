@@ -112,6 +112,27 @@ def read_frame(frame: object, label: str, columns: dict[str, str] | None = None)
     return _mapped(_arrow_as_raw(table, label), columns)
 
 
+def read_database(url: str, table: str, label: str, columns: dict[str, str] | None = None) -> RawTable:
+    """A table of a database Ibis can reach (``postgresql://...``) as a raw text table.
+
+    The table is read in the database's order; messages number rows by position in it.
+    """
+    import ibis
+
+    safe = url.split("@")[-1]  # never print a password
+    try:
+        con = ibis.connect(url)
+    except Exception as exc:  # noqa: BLE001 - drivers raise their own types; all mean "cannot connect"
+        raise SourceError(label, f"cannot connect to {safe}: {exc}") from exc
+    try:
+        if table not in con.list_tables():
+            raise SourceError(label, f"no table {table!r} in {safe}")
+        data = con.table(table).to_pyarrow()
+    finally:
+        con.disconnect()
+    return _mapped(_arrow_as_raw(data, label), columns)
+
+
 def _mapped(raw: RawTable, columns: dict[str, str] | None) -> RawTable:
     """Apply a source's column mapping and check the names."""
     label = raw.file
