@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from goldpath import Workspace
 from goldpath.errors import SourceError
@@ -85,3 +87,28 @@ def test_segment_stream_end_to_end(tmp_path):
     assert report.problems.set_index("table").loc["events", "column"] == "account_id"
     # A1: all 4 seats active every day; A2: 1 of 10 seats
     assert scores.loc["A1", "tier"] in ("green", "gold") and scores.loc["A2", "tier"] == "red"
+
+
+line = st.one_of(
+    st.text(max_size=80),
+    st.builds(json.dumps, st.dictionaries(st.sampled_from(["type", "event", "userId", "groupId", "timestamp",
+                                                           "messageId", "context", "properties"]),
+                                          st.one_of(st.none(), st.text(max_size=20), st.integers(), st.booleans(),
+                                                    st.dictionaries(st.text(max_size=8), st.text(max_size=8))),
+                                          max_size=8)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(line, min_size=1, max_size=20))
+def test_hostile_lines_never_crash_and_nothing_is_lost(tmp_path, lines):
+    """Any text: every non-blank line is either an event row or a malformed row; only SourceError escapes."""
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(x.replace("\n", " ").replace("\r", " ") for x in lines) + "\n", encoding="utf-8")
+    try:
+        raw = read_segment_jsonl(path, "e.jsonl")
+    except SourceError:
+        return
+    blank = sum(1 for x in lines if not x.replace("\n", " ").replace("\r", " ").strip())
+    seen = set(raw.table.column(ROW).to_pylist()) | {n for n, _ in raw.malformed}
+    assert len(seen) == len(lines) - blank
