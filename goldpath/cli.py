@@ -336,6 +336,8 @@ def check(
     )
     for w in report["warnings"]:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for n in report["source_notes"]:
+        console.print(f"[yellow]known defect of the source:[/] {n}", highlight=False)
 
 
 @app.command()

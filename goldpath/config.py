@@ -48,6 +48,9 @@ class WorkspaceConfig(BaseModel):
     engine: EngineConfig = Field(default_factory=DuckDBEngine)
     model: str = "model.yaml"
     playbooks: str | None = Field(None, description="Playbook YAML file, for `goldpath actions`.")
+    notes: list[str] = Field(
+        default_factory=list, description="Known defects of the sources (adapters write them); `check` repeats them."
+    )
     week_start: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
         "mon", description="First day of a reporting week (ISO Monday by default)."
     )

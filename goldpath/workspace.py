@@ -237,7 +237,9 @@ class Workspace:
         the future; and the cross-table warnings of a load.
         """
         raws, results, accepted = self._validate_sources()
-        return quality_report(raws, results, accepted, self.model)
+        report = quality_report(raws, results, accepted, self.model)
+        report["source_notes"] = list(self.config.notes)
+        return report
 
     def _incremental_start(self, zones: str, full: bool) -> tuple[dt_.date | None, str]:
         """First day to re-aggregate, or None (with the reason) for a full rebuild of the fact."""

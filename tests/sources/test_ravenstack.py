@@ -30,6 +30,8 @@ def test_dataset_defects_are_reported(workspace):
     text = "\n".join(report["warnings"])
     assert "no event names a user" in text
     assert "21 event_id value(s) appear in more than one account" in text
+    # the defects no table check can see travel with the workspace
+    assert any("churn_flag disagrees" in n for n in report["source_notes"])
 
 
 def test_scoring_completes_with_honest_coverage(workspace):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from goldpath.errors import SourceError
+from goldpath.sources.adapters import write_config
 
 FILES = ("accounts", "subscriptions", "feature_usage", "support_tickets", "churn_events")
 
@@ -143,13 +144,14 @@ def convert(src: Path, out: Path) -> list[str]:
                   "arr_before": ch["account_id"].map(arr).fillna("0"), "arr_after": 0}).to_csv(
         data / "renewals.csv", index=False)
 
-    (Path(out) / "goldpath.yaml").write_text(CONFIG, encoding="utf-8")
+    notes = _notes(t)
+    write_config(Path(out), CONFIG, notes)
     (Path(out) / "model.yaml").write_text(MODEL, encoding="utf-8")
     (Path(out) / "SOURCE.md").write_text(
         "RavenStack synthetic B2B SaaS dataset by River @ Rivalytics (Kaggle; MIT-like, fully synthetic, "
         "no PII; credit required). The process catalogue (process_1..8) is illustrative: the dataset "
         "names no processes.\n", encoding="utf-8")
-    return _notes(t)
+    return notes
 
 
 def _notes(t: dict[str, pd.DataFrame]) -> list[str]:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from goldpath.errors import SourceError
+from goldpath.sources.adapters import write_config
 
 MODULES = ("product_travel_expense", "product_payroll", "product_accounting")
 ADOPTION = {"Active": 1.0, "Free-Trial": 0.5, "No": 0.0}
@@ -113,7 +114,6 @@ def convert(src: Path, out: Path, snapshot: dt_.date = dt_.date(2024, 1, 31)) ->
     pd.DataFrame({"account_id": ids, "renewal_date": snapshot + dt_.timedelta(days=30),
                   "outcome": ["churned" if c else "renewed" for c in churned], "arr_before": 0, "arr_after": 0}).to_csv(
         data / "renewals.csv", index=False)
-    (Path(out) / "goldpath.yaml").write_text(CONFIG, encoding="utf-8")
     (Path(out) / "model.yaml").write_text(MODEL, encoding="utf-8")
     (Path(out) / "SOURCE.md").write_text(
         f"Flat account snapshot converted by goldpath from {Path(src).name}. Assumed: snapshot date {snapshot}, "
@@ -123,4 +123,6 @@ def convert(src: Path, out: Path, snapshot: dt_.date = dt_.date(2024, 1, 31)) ->
     notes = [f"{int(churned.sum())} of {len(df)} accounts churned; renewals are dated {snapshot + dt_.timedelta(days=30)}"]
     if unknown:
         notes.append(f"unknown module states {unknown} read as no adoption")
+    notes.append("ARR and seats are not in the file: ARR is 0 and seats the lower bound of the company size band")
+    write_config(Path(out), CONFIG, notes)
     return notes
