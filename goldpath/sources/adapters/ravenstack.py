@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from goldpath.errors import SourceError
-from goldpath.sources.adapters import write_config
+from goldpath.sources.adapters import TIERS, write_config
 
 FILES = ("accounts", "subscriptions", "feature_usage", "support_tickets", "churn_events")
 
@@ -53,26 +53,9 @@ indispensability:
     process_coverage: {weight: 50, scheme: {type: linear, min: 0.1, max: 0.8}}
     critical_process_regularity: {weight: 30, scheme: {type: linear, min: 0.05, max: 0.5}}
     critical_process_reach: {weight: 20, scheme: {type: linear, min: 0.3, max: 1.0}}
-tiers:
-  default:
-    - {tier: green, when: {engagement: {min: 60}, indispensability: {min: 60}}}
-    - {tier: yellow, when: {engagement: {min: 35}, indispensability: {min: 35}}}
-    - {tier: red}
-"""
+""" + TIERS
 
-CONFIG = """\
-# RavenStack workspace written by `goldpath adapt ravenstack` (data: Rivalytics, synthetic, credit
-# "River @ Rivalytics").
-name: ravenstack
-model: model.yaml
-sources:
-  accounts: data/accounts.csv
-  events: data/events.csv
-  process_features: data/process_features.csv
-  process_criticality: data/process_criticality.csv
-  signals: data/signals.csv
-  renewals: data/renewals.csv
-"""
+HEADER = "# RavenStack workspace written by `goldpath adapt ravenstack` (data: Rivalytics, synthetic, credit\n# \"River @ Rivalytics\").\n"
 
 
 def _read(src: Path) -> dict[str, pd.DataFrame]:
@@ -145,7 +128,7 @@ def convert(src: Path, out: Path) -> list[str]:
         data / "renewals.csv", index=False)
 
     notes = _notes(t)
-    write_config(Path(out), CONFIG, notes)
+    write_config(Path(out), HEADER, "ravenstack", notes)
     (Path(out) / "model.yaml").write_text(MODEL, encoding="utf-8")
     (Path(out) / "SOURCE.md").write_text(
         "RavenStack synthetic B2B SaaS dataset by River @ Rivalytics (Kaggle; MIT-like, fully synthetic, "

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from goldpath.errors import SourceError
-from goldpath.sources.adapters import write_config
+from goldpath.sources.adapters import TIERS, write_config
 
 MODULES = ("product_travel_expense", "product_payroll", "product_accounting")
 ADOPTION = {"Active": 1.0, "Free-Trial": 0.5, "No": 0.0}
@@ -50,25 +50,9 @@ indispensability:
     storage: {signal: product_data_storage, freshness_days: 365, weight: 25, scheme: {type: log, min: 0, max: 5120}}
     support: {signal: minutes_customer_support, freshness_days: 365, weight: 15,
               scheme: {type: linear, min: 0, max: 30, direction: lower}}
-tiers:
-  default:
-    - {tier: green, when: {engagement: {min: 60}, indispensability: {min: 60}}}
-    - {tier: yellow, when: {engagement: {min: 35}, indispensability: {min: 35}}}
-    - {tier: red}
-"""
+""" + TIERS
 
-CONFIG = """\
-# Flat snapshot workspace written by `goldpath adapt snapshot`.
-name: snapshot
-model: model.yaml
-sources:
-  accounts: data/accounts.csv
-  events: data/events.csv
-  process_features: data/process_features.csv
-  process_criticality: data/process_criticality.csv
-  signals: data/signals.csv
-  renewals: data/renewals.csv
-"""
+HEADER = "# Flat snapshot workspace written by `goldpath adapt snapshot`.\n"
 
 
 def _seats(size: str) -> int:
@@ -124,5 +108,5 @@ def convert(src: Path, out: Path, snapshot: dt_.date = dt_.date(2024, 1, 31)) ->
     if unknown:
         notes.append(f"unknown module states {unknown} read as no adoption")
     notes.append("ARR and seats are not in the file: ARR is 0 and seats the lower bound of the company size band")
-    write_config(Path(out), CONFIG, notes)
+    write_config(Path(out), HEADER, "snapshot", notes)
     return notes
