@@ -100,6 +100,7 @@ class Workspace:
         self._model: Model | None = None
         self._con: ibis.BaseBackend | None = None
         self._dispatchers: list[Dispatcher] = []
+        self._last_scored: dt_.date | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -406,6 +407,7 @@ class Workspace:
         frames = self.compute(dates)
         snapshots.write_snapshots(self.con, sorted(set(dates)), frames)
         self._raise_alerts(max(dates))
+        self._last_scored = max(dates)
         return frames["scores"]
 
     # -- alerts ---------------------------------------------------------------------------
@@ -489,13 +491,17 @@ class Workspace:
     def _stored_date(self, as_of: str | dt_.date | None) -> dt_.date:
         if as_of is not None:
             return _as_date(as_of)
+        if self._last_scored is not None:  # what this session just scored, not an older run's later date
+            return self._last_scored
         latest = snapshots.latest_as_of(self.con)
         if latest is None:
             raise GoldpathError("no scores stored yet; run `goldpath score --as-of YYYY-MM-DD` first")
         return latest
 
     def explain(self, account_id: str, as_of: str | dt_.date | None = None) -> Explanation:
-        """Why ``account_id`` has its tier on ``as_of`` (the latest scored date by default)."""
+        """Why ``account_id`` has its tier on ``as_of``.
+
+        By default the date this workspace object last scored, else the latest stored date."""
         day = self._stored_date(as_of)
         row = self._score_row(account_id, day)
         parts = snapshots.read_snapshot(self.con, "score_measures", day, account_id)

@@ -345,3 +345,14 @@ def test_forget_deletes_one_snapshot(root: Path):
         assert scored_dates(ws.con) == [HISTORY[0]]
         with pytest.raises(GoldpathError, match="has not been scored"):
             ws.forget(HISTORY[1])
+
+
+def test_explain_defaults_to_the_date_this_session_scored(root: Path):
+    """After score(D) in a session, explain() without a date explains D, even when a later date is stored."""
+    with Workspace(root) as ws:
+        ws.score(HISTORY[-1], load=False)
+    with Workspace(root) as ws:
+        ws.score(HISTORY[0], load=False)
+        assert ws.explain("A1").as_of == HISTORY[0]
+    with Workspace(root) as ws:  # a new session: the latest stored date
+        assert ws.explain("A1").as_of == HISTORY[-1]

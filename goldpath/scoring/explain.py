@@ -23,13 +23,23 @@ MEASURE_DETAILS: dict[str, str] = {
 }
 
 
+#: Measures that count users, and so are missing for a source without user ids.
+USER_MEASURES = frozenset(
+    {"active_seat_ratio", "stickiness", "active_days_per_active_user", "key_feature_adoption", "critical_process_reach"}
+)
+
+
 def measure_details(measures: pd.DataFrame, model: Model) -> pd.DataFrame:
     """Long table ``as_of, account_id, measure, detail`` describing each raw value."""
     records = measures.to_dict("records")
     rows = []
     for name, template in MEASURE_DETAILS.items():
         for r in records:
-            rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": template.format(**r)})
+            detail = (
+                "no user ids in this account's events: users cannot be counted"
+                if name in USER_MEASURES and r.get("users_unknown") else template.format(**r)
+            )
+            rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": detail})
     for name, m in model.signal_measures().items():
         for r in records:
             seen = r.get(f"{name}__date")

@@ -42,3 +42,8 @@ def test_scoring_completes_with_honest_coverage(workspace):
     assert (scores["engagement_coverage"] <= 0.4).all()
     assert set(scores["tier"]) <= {"red", "yellow", "green", "insufficient data"}
     assert (scores["tier"] == "insufficient data").any() and (scores["tier"] != "insufficient data").any()
+    with Workspace(out) as ws:
+        e = ws.explain(scores["account_id"].iloc[0], "2024-12-31")
+    seats = e.axes[0].measures.set_index("measure").loc["active_seat_ratio"]
+    assert seats["status"] == "missing: excluded"
+    assert seats["detail"] == "no user ids in this account's events: users cannot be counted"

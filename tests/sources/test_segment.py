@@ -42,7 +42,7 @@ def test_reader_keeps_bad_lines_aside_with_their_line_number(tmp_path):
     assert raw.table.column(ROW).to_pylist() == [1, 5]
     assert [n for n, _ in raw.malformed] == [2, 3]
     assert raw.malformed[0][1].startswith("not valid JSON")
-    assert "'identify' call, not a track call" in raw.malformed[1][1]
+    assert "not a track call (type 'identify')" in raw.malformed[1][1]
 
 
 def test_empty_file_is_an_error(tmp_path):

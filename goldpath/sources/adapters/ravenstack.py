@@ -147,7 +147,8 @@ def _notes(t: dict[str, pd.DataFrame]) -> list[str]:
     outside = ((j["usage_date"] < j["start_date"]) | ((j["end_date"] != "") & (j["usage_date"] > j["end_date"]))).sum()
     return [
         f"accounts.churn_flag disagrees with the subscriptions' churn flags for {disagree} of {len(acc)} accounts",
-        f"{int(outside)} of {len(usage)} usage rows fall outside their subscription's dates",
+        f"{int(outside)} of {len(usage)} usage rows fall outside their subscription's dates (`check` counts "
+        f"against the account's signup and churn dates instead, so its numbers differ)",
         f"{int(churn.duplicated(['account_id', 'churn_date']).sum())} churn events repeat an account and day "
         f"(kept once); {int(churn['account_id'].duplicated().sum())} accounts churned more than once",
     ]

@@ -67,7 +67,7 @@ def read_segment_jsonl(path: Path, label: str) -> RawTable:
                     continue
                 kind = call.get("type", "track")
                 if kind != "track":
-                    malformed.append((number, f"a {kind!r} call, not a track call: not an event"))
+                    malformed.append((number, f"not a track call (type {kind!r}): not an event"))
                     continue
                 for col, val in map_call(call).items():
                     rows[col].append(val)

@@ -78,7 +78,7 @@ def convert(src: Path, out: Path, snapshot: dt_.date = dt_.date(2024, 1, 31)) ->
     pd.DataFrame({
         "account_id": ids, "name": [f"Company {i}" for i in ids], "segment": df["company_size"].astype(str),
         "arr": 0, "seats": [_seats(s) for s in df["company_size"]], "contract_start": start,
-        "renewal_date": [(pd.Timestamp(s) + pd.DateOffset(months=12)).date() for s in start],
+        "renewal_date": snapshot + dt_.timedelta(days=30),
     }).to_csv(data / "accounts.csv", index=False)
     pd.DataFrame(columns=["account_id", "user_id", "feature", "timestamp"]).to_csv(data / "events.csv", index=False)
     pd.DataFrame({"feature": list(MODULES), "process": [m.removeprefix("product_") for m in MODULES]}).to_csv(
@@ -108,5 +108,9 @@ def convert(src: Path, out: Path, snapshot: dt_.date = dt_.date(2024, 1, 31)) ->
     if unknown:
         notes.append(f"unknown module states {unknown} read as no adoption")
     notes.append("ARR and seats are not in the file: ARR is 0 and seats the lower bound of the company size band")
+    notes.append(
+        f"the signals and the churn flag describe the same snapshot: score it on {snapshot}, and read a backtest "
+        f"(--lead 30d) as an in-sample fit of the tiers to that flag, not as a prediction"
+    )
     write_config(Path(out), HEADER, "snapshot", notes)
     return notes
