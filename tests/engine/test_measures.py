@@ -24,6 +24,8 @@ import ibis
 import pandas as pd
 import pytest
 
+from measure_checks import check_measures, measure_row
+
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import (
     measures_frame,
@@ -257,20 +259,6 @@ def make_inputs(accounts, events, table):
 _measures = measures_frame
 
 
-def _row(df: pd.DataFrame, as_of: dt.date, account_id: str) -> pd.Series:
-    hit = df[(df["as_of"] == as_of) & (df["account_id"] == account_id)]
-    assert len(hit) == 1, f"{account_id} on {as_of}: {len(hit)} rows"
-    return hit.iloc[0]
-
-
-def _check(row: pd.Series, expected: dict) -> None:
-    for name, want in expected.items():
-        got = row[name]
-        if want is None:
-            assert pd.isna(got), f"{name}: expected null, got {got}"
-        else:
-            assert not pd.isna(got), f"{name}: expected {want}, got null"
-            assert got == pytest.approx(want, rel=1e-12, abs=1e-12), f"{name}: expected {want}, got {got}"
 
 
 @pytest.fixture(scope="module")
@@ -288,18 +276,18 @@ def test_expected_covers_every_measure() -> None:
 @pytest.mark.parametrize("account_id", sorted(EXPECTED_D))
 def test_measures_golden(on_d, account_id: str) -> None:
     """Every raw measure on D equals the hand computation."""
-    _check(_row(on_d, D, account_id), EXPECTED_D[account_id])
+    check_measures(measure_row(on_d, D, account_id), EXPECTED_D[account_id])
 
 
 def test_ny_dst_week_golden(make_inputs, model) -> None:
     """Across the spring-forward weekend the New York days are drawn in local time."""
     df = _measures(make_inputs(), model, [D2])
-    _check(_row(df, D2, "ny"), EXPECTED_NY_D2)
+    check_measures(measure_row(df, D2, "ny"), EXPECTED_NY_D2)
 
 
 def test_parts_golden(on_d) -> None:
     """The counts behind the ratios, by hand."""
-    ny = _row(on_d, D, "ny")
+    ny = measure_row(on_d, D, "ny")
     # key features: 4 in the default list, 2 adopted; processes 4 (no reporting), 3 ran;
     # critical: prospecting + meetings = 2 processes, weight 9, regular weight 5 * 3/5 = 3.
     assert (ny.key_features_total, ny.key_features_adopted) == (4, 2)
@@ -307,7 +295,7 @@ def test_parts_golden(on_d) -> None:
     assert (ny.criticality_total, ny.criticality_run, ny.critical_weight) == (14.0, 10.0, 9.0)
     assert ny.critical_regular_weight == pytest.approx(3.0)
     assert (ny.critical_users, ny.window_days, ny.working_days) == (2, 7, 5)
-    st = _row(on_d, D, "starter_co")
+    st = measure_row(on_d, D, "starter_co")
     # starter: 3 key features, 2 adopted; 4 processes (closing dropped), 3 ran; 2 critical (10).
     assert (st.key_features_total, st.key_features_adopted) == (3, 2)
     assert (st.processes_total, st.processes_run, st.critical_processes) == (4, 3, 2)
@@ -321,11 +309,11 @@ def test_regularity_uses_model_working_days(make_inputs) -> None:
     df = _measures(make_inputs(), weekend, [D])
     # ny: prospecting ran on {02, 03, 04, 06} -> only Sun 06 -> 1/2; meetings 0/2:
     # (5 * 1/2 + 4 * 0/2) / 9 = 2.5 / 9.
-    assert _row(df, D, "ny").critical_process_regularity == pytest.approx(2.5 / 9)
+    assert measure_row(df, D, "ny").critical_process_regularity == pytest.approx(2.5 / 9)
     # starter_co: prospecting {02, 04} -> 0/2; outreach {03, 05, 08} -> Sat 05 -> 1/2:
     # (5 * 0/2 + 5 * 1/2) / 10 = 0.25.
-    assert _row(df, D, "starter_co").critical_process_regularity == pytest.approx(2.5 / 10)
-    assert _row(df, D, "ny").working_days == 2
+    assert measure_row(df, D, "starter_co").critical_process_regularity == pytest.approx(2.5 / 10)
+    assert measure_row(df, D, "ny").working_days == 2
 
 
 def test_regularity_null_without_working_days(make_inputs) -> None:
@@ -341,7 +329,7 @@ def test_regularity_null_without_working_days(make_inputs) -> None:
 
 def test_window_boundary(on_d) -> None:
     """An event on D-W is outside, on D-W+1 inside, on D+1 outside (in the account's days)."""
-    ny, st = _row(on_d, D, "ny"), _row(on_d, D, "starter_co")
+    ny, st = measure_row(on_d, D, "ny"), measure_row(on_d, D, "starter_co")
     # ny: u6 only on 03-01 local (D-W) and u4 only on 03-09 local (D+1) are not counted;
     # u1 (first seen 03-02 local = D-W+1) and u3 (only on 03-08 local = D) are.
     assert ny.active_users == 3
@@ -401,9 +389,9 @@ def test_two_dates_in_one_call_equal_each_alone(make_inputs, model) -> None:
     both = _measures(inputs, model, [D2, D])
     alone = pd.concat([_measures(inputs, model, [D]), _measures(inputs, model, [D2])], ignore_index=True)
     pd.testing.assert_frame_equal(both, alone)
-    _check(_row(both, D2, "ny"), EXPECTED_NY_D2)
+    check_measures(measure_row(both, D2, "ny"), EXPECTED_NY_D2)
     for account_id, expected in EXPECTED_D.items():
-        _check(_row(both, D, account_id), expected)
+        check_measures(measure_row(both, D, account_id), expected)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from measure_checks import check_measures, measure_row
+
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import measures_frame, EngineInputs
 from goldpath.model.spec import parse_model
@@ -84,20 +86,6 @@ def signals_table(con):
 _measures = measures_frame
 
 
-def _row(df: pd.DataFrame, as_of: dt.date, account_id: str) -> pd.Series:
-    hit = df[(df["as_of"] == as_of) & (df["account_id"] == account_id)]
-    assert len(hit) == 1, f"{account_id} on {as_of}: {len(hit)} rows"
-    return hit.iloc[0]
-
-
-def _check(row: pd.Series, expected: dict) -> None:
-    for name, want in expected.items():
-        got = row[name]
-        if want is None:
-            assert pd.isna(got), f"{row.account_id} {name}: expected null, got {got}"
-        else:
-            assert not pd.isna(got), f"{row.account_id} {name}: expected {want}, got null"
-            assert got == pytest.approx(want, rel=1e-12, abs=1e-12), f"{row.account_id} {name}: expected {want}, got {got}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,8 +172,8 @@ def test_model_segment_first_matching_rule(segment_measures) -> None:
 
 def test_model_segment_tenure_moves_with_the_date(segment_measures) -> None:
     """Tenure is counted to each as-of date: young_30 is young on D (30 days) and default on D1 (31)."""
-    assert _row(segment_measures, D, "young_30").tenure_days == 30
-    assert _row(segment_measures, D1, "young_30").tenure_days == 31
+    assert measure_row(segment_measures, D, "young_30").tenure_days == 30
+    assert measure_row(segment_measures, D1, "young_30").tenure_days == 31
     got = dict(segment_measures.loc[segment_measures["as_of"] == D1, ["account_id", "model_segment"]].values)
     assert got == EXPECTED_SEGMENT | {"young_30": "default"}
 
@@ -207,11 +195,11 @@ def test_key_features_by_resolved_segment(segment_measures) -> None:
         "strategic": (2, 0, 0 / 2),
     }
     for account_id, (total, adopted, ratio) in expected.items():
-        row = _row(segment_measures, D, account_id)
+        row = measure_row(segment_measures, D, account_id)
         assert (row.key_features_total, row.key_features_adopted) == (total, adopted), account_id
         assert row.key_feature_adoption == pytest.approx(ratio), account_id
     # On D1 young_30 is default: [add_contact] not used -> 0 of 1 (its meeting on 03-07 is still in the window).
-    row = _row(segment_measures, D1, "young_30")
+    row = measure_row(segment_measures, D1, "young_30")
     assert (row.key_features_total, row.key_features_adopted, row.key_feature_adoption) == (1, 0, 0.0)
 
 
@@ -226,11 +214,11 @@ def test_without_rules_the_account_segment_is_used(build_inputs) -> None:
     assert got == {a[0]: a[2] for a in SEGMENT_ACCOUNTS}
     # big_ok (enterprise): [add_lead, quote], add_lead used -> 1/2; ent_small (enterprise): only
     # add_contact used -> 0/2; young_30 (mid -> default [add_contact]): meeting only -> 0/1.
-    assert _row(df, D, "big_ok").key_feature_adoption == pytest.approx(1 / 2)
-    assert _row(df, D, "ent_small").key_feature_adoption == 0.0
-    assert _row(df, D, "ent_small").key_features_total == 2
-    assert _row(df, D, "young_30").key_features_total == 1
-    assert _row(df, D, "young_30").key_feature_adoption == 0.0
+    assert measure_row(df, D, "big_ok").key_feature_adoption == pytest.approx(1 / 2)
+    assert measure_row(df, D, "ent_small").key_feature_adoption == 0.0
+    assert measure_row(df, D, "ent_small").key_features_total == 2
+    assert measure_row(df, D, "young_30").key_features_total == 1
+    assert measure_row(df, D, "young_30").key_feature_adoption == 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,7 +428,7 @@ def window_measures(window_inputs, plain_model) -> pd.DataFrame:
 @pytest.mark.parametrize("account_id", sorted(EXPECTED_WINDOWS))
 def test_window_and_user_measures_golden(window_measures, account_id: str) -> None:
     """Per-account windows, user-less sources and empty accounts, by hand on D."""
-    _check(_row(window_measures, D, account_id), EXPECTED_WINDOWS[account_id])
+    check_measures(measure_row(window_measures, D, account_id), EXPECTED_WINDOWS[account_id])
 
 
 def test_anon_is_flagged_users_unknown(window_measures) -> None:
@@ -453,8 +441,8 @@ def test_anon_is_flagged_users_unknown(window_measures) -> None:
 def test_signal_values_golden(window_measures, as_of: dt.date, account_id: str) -> None:
     """The latest signal dated within freshness_days up to and including the as-of date, and its date."""
     nps, nps_date, tickets, tickets_date = EXPECTED_SIGNALS[(as_of, account_id)]
-    row = _row(window_measures, as_of, account_id)
-    _check(row, {"nps_score": nps, "open_tickets": tickets})
+    row = measure_row(window_measures, as_of, account_id)
+    check_measures(row, {"nps_score": nps, "open_tickets": tickets})
     for col, want in (("nps_score__date", nps_date), ("open_tickets__date", tickets_date)):
         got = row[col]
         if want is None:
