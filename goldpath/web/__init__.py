@@ -1,0 +1,1 @@
+"""The web dashboard (server-rendered pages) and the offline HTML report."""
