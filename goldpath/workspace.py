@@ -731,6 +731,20 @@ class Workspace:
         return migration_matrix(snapshots.read_snapshot(self.con, "scores", d0),
                                 snapshots.read_snapshot(self.con, "scores", d1))
 
+    def scored_dates(self) -> list[dt_.date]:
+        """Every date with a stored snapshot, oldest first."""
+        return snapshots.scored_dates(self.con)
+
+    def portfolio_history(self) -> pd.DataFrame:
+        """Accounts and ARR per tier on every stored date (``as_of, tier, accounts, arr``), one query."""
+        if not snapshots.has_table(self.con, "scores"):
+            return pd.DataFrame(columns=["as_of", "tier", "accounts", "arr"])
+        t = self.con.table("scores")
+        df = t.group_by(["as_of", "tier"]).aggregate(accounts=t.account_id.count(), arr=t.arr.sum())
+        df = df.order_by(["as_of", "tier"]).to_pandas()
+        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+        return df
+
     def cohorts(self) -> pd.DataFrame:
         """Time to Green and to GOLD per cohort of contract start, over every stored snapshot."""
         if not snapshots.has_table(self.con, "scores"):

@@ -1,11 +1,428 @@
 """Server-rendered dashboard pages, mounted by :func:`goldpath.api.app.create_app`.
 
-Pages read the Workspace held by the app (``request.app.state``); they display what the
-Workspace computed and never recompute a score.
+Pages read the Workspace the app holds (``request.app.state.workspace``, used under
+``request.app.state.lock``); they display what the Workspace computed and stored and never
+recompute a score. Writes (contacts, acknowledgements, outcomes, success plans) go through the
+Workspace's value-ledger methods, which re-score the latest date; they need a session opened
+on the sign-in page with an API token (``GOLDPATH_API_TOKENS``, resolved by
+:mod:`goldpath.api.auth`), whose name is the author in the audit log. The session is a random
+id in an HttpOnly, SameSite=Strict cookie, mapped to the token's name in server memory.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt_
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from goldpath.errors import GoldpathError
+from goldpath.model.spec import AXES
+from goldpath.scoring.explain import gold_lines
+from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER
+from goldpath.web import charts
+from goldpath.workspace import Workspace, portfolio_summary
 
 router = APIRouter(include_in_schema=False)
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+SESSION_COOKIE = "goldpath_session"
+RANK = {t: i for i, t in enumerate(TIER_ORDER + [INSUFFICIENT])}
+
+
+def _money(x: Any) -> str:
+    return "-" if x is None or pd.isna(x) else f"{float(x):,.0f}"
+
+
+def _pct(x: Any, digits: int = 0) -> str:
+    return "-" if x is None or pd.isna(x) else f"{float(x):.{digits}%}"
+
+
+def _day(x: Any) -> str:
+    return "-" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(pd.Timestamp(x).date())
+
+
+templates.env.filters.update(
+    money=_money, pct=_pct, num=lambda x, f="{:.2f}": charts.nice(x, f), tier=charts.tier_label, day=_day,
+    signed=lambda x: "-" if x is None or pd.isna(x) else f"{float(x):+.2f}",
+)
+templates.env.globals.update(TIER_COLOR=charts.TIER_COLOR)
+
+
+# -- app state ------------------------------------------------------------------------------
+@dataclass
+class WebState:
+    """What the pages keep per app: sign-in sessions, flash messages, the backtest cache."""
+
+    sessions: dict[str, str] = field(default_factory=dict)
+    flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    backtests: dict[tuple[str, str], dict] = field(default_factory=dict)
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _web(request: Request) -> WebState:
+    state = request.app.state
+    web = getattr(state, "web", None)
+    if web is None:
+        with _STATE_GUARD:
+            web = getattr(state, "web", None)
+            if web is None:
+                web = state.web = WebState()
+    return web
+
+
+_STATE_GUARD = threading.Lock()
+
+
+@contextmanager
+def _workspace(request: Request) -> Iterator[Workspace]:
+    """The app's Workspace, held under the app's lock (one DuckDB connection, one user at a time)."""
+    state = request.app.state
+    with state.lock:
+        yield state.workspace
+
+
+def _user(request: Request) -> str | None:
+    sid = request.cookies.get(SESSION_COOKIE)
+    return _web(request).sessions.get(sid) if sid else None
+
+
+def _flash(request: Request, kind: str, text: str) -> None:
+    sid = request.cookies.get(SESSION_COOKIE) or ""
+    _web(request).flashes.setdefault(sid, []).append((kind, text))
+
+
+def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    sid = request.cookies.get(SESSION_COOKIE) or ""
+    flashes = _web(request).flashes.pop(sid, [])
+    ctx = {"user": _user(request), "flashes": flashes, "nav": name.removesuffix(".html"), **context}
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def _not_found(request: Request, text: str) -> HTMLResponse:
+    return _render(request, "error.html", status_code=404, title="Not found", message=text)
+
+
+# -- static files -------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def plotly_js() -> bytes:
+    """plotly.js as shipped in the plotly package (no CDN)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode("utf-8")
+
+
+@router.get("/static/plotly.min.js")
+def static_plotly() -> Response:
+    return Response(plotly_js(), media_type="application/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise HTTPException(404)
+    kind = {".css": "text/css", ".js": "application/javascript"}.get(path.suffix, "application/octet-stream")
+    return Response(path.read_bytes(), media_type=kind, headers={"Cache-Control": "public, max-age=3600"})
+
+
+# -- read pages ----------------------------------------------------------------------------
+def _ordered(scores: pd.DataFrame) -> pd.DataFrame:
+    """Riskiest tier first, then by ARR (as ``goldpath score`` lists accounts)."""
+    return scores.assign(_r=scores["tier"].map(RANK)).sort_values(["_r", "arr"], ascending=[True, False]).drop(columns="_r")
+
+
+@router.get("/", response_class=HTMLResponse)
+def portfolio(request: Request, as_of: str | None = None, segment: str | None = None) -> HTMLResponse:
+    """Accounts and ARR per tier, the Engagement x Indispensability matrix, tiers over time."""
+    with _workspace(request) as ws:
+        try:
+            scores = ws.scores(as_of)
+        except GoldpathError as exc:
+            return _not_found(request, str(exc))
+        dates = ws.scored_dates()
+        history = ws.portfolio_history()
+        model = ws.model
+        known = ws.account_count()
+        name = ws.config.name
+    if scores.empty:
+        return _not_found(request, f"{as_of} has not been scored; scored dates: {', '.join(map(str, dates[-5:]))}")
+    segments = sorted(scores["model_segment"].dropna().unique())
+    seg = segment if segment in segments else None
+    shown = scores[scores["model_segment"] == seg] if seg else scores
+    rules = model.tier_rules(seg or "default")
+    notes = charts.zone_notes(rules)
+    if not seg and len(segments) > 1:
+        others = [s for s in segments if s != "default" and s in model.tiers]
+        if others:
+            notes.insert(0, f"zones of the default rules; accounts of segment(s) {', '.join(others)} have their own rules "
+                            f"(pick a segment to see its zones), and their colours are their actual tiers")
+    unplotted = int(shown[list(AXES)].isna().any(axis=1).sum())
+    if unplotted:
+        notes.append(f"{unplotted} account(s) without an axis score (insufficient data) are not plotted")
+    matrix = charts.to_div(charts.matrix_figure(shown, rules), "matrix", link="/accounts/")
+    over_time = charts.to_div(charts.tiers_over_time_figure(history, "accounts"), "tiers-accounts")
+    arr_over_time = charts.to_div(charts.tiers_over_time_figure(history, "arr"), "tiers-arr")
+    day = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    return _render(
+        request, "portfolio.html", title=f"Portfolio on {day}", workspace=name, as_of=day, dates=dates,
+        summary=portfolio_summary(scores).to_dict("records"), total_accounts=len(scores), total_arr=scores["arr"].sum(),
+        known=known, segments=segments, segment=seg, matrix=matrix, notes=notes, over_time=over_time,
+        arr_over_time=arr_over_time, model=f"{scores['model_name'].iloc[0]} @ {scores['model_version'].iloc[0]}",
+    )
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts(request: Request, q: str = "", tier: str = "") -> HTMLResponse:
+    """Every scored account on the latest date, searchable by id, name or segment."""
+    with _workspace(request) as ws:
+        scores = ws.scores()
+    rows = _ordered(scores)
+    text = q.strip().lower()
+    if text:
+        hay = rows["account_id"].str.lower() + " " + rows["name"].str.lower() + " " + rows["segment"].astype(str).str.lower()
+        rows = rows[hay.str.contains(text, regex=False)]
+    if tier:
+        rows = rows[rows["tier"] == tier.lower()]
+    day = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    return _render(request, "accounts.html", title="Accounts", rows=rows.to_dict("records"), q=q, tier=tier,
+                   as_of=day, total=len(scores), tiers=list(reversed(TIER_ORDER)) + [INSUFFICIENT])
+
+
+@router.get("/accounts/{account_id}", response_class=HTMLResponse)
+def account(request: Request, account_id: str) -> HTMLResponse:
+    """Both axes with their exact decomposition, trend, path to the next tier, ledger, actions, plan."""
+    with _workspace(request) as ws:
+        try:
+            expl = ws.explain(account_id)
+        except GoldpathError as exc:
+            return _not_found(request, str(exc))
+        plan = ws.plan(account_id)
+        hist, summary = ws.history(account_id)
+        try:
+            acts = ws.actions(expl.as_of)
+            acts = acts[acts["account_id"] == account_id].to_dict("records")
+            actions_note = None
+        except GoldpathError as exc:
+            acts, actions_note = [], str(exc)
+        ledger = _call(ws, "ledger", account_id)
+        success_plan = _call(ws, "success_plan", account_id)
+        rules = ws.model.tier_rules(expl.model_segment)
+    green = next((r for r in rules if r.tier == "green"), None)
+    green_min = {a: green.when.box(a)[0] for a in AXES if green is not None and green.when.box(a)[0] > 0}
+    trend = charts.to_div(charts.account_trend_figure(hist, green_min), "trend")
+    contacts = _records(ledger, "contacts")
+    return _render(
+        request, "account.html", title=f"{account_id} {expl.account['name']}", e=expl, plan=plan,
+        gold_lines=gold_lines(expl), evidence=expl.evidence.to_dict("records"), summary=summary, trend=trend,
+        actions=acts, actions_note=actions_note, ledger=ledger, contacts=contacts,
+        outcomes=_records(ledger, "outcomes"), acknowledgements=_records(ledger, "acknowledgements"),
+        success_plan=success_plan, roles=["team", "sponsor", "stakeholder", "finance"],
+        today=dt_.date.today().isoformat(), can_write=hasattr(Workspace, "record_acknowledgement"),
+    )
+
+
+def _call(ws: Workspace, method: str, *args: Any) -> Any:
+    """A Workspace read that may not exist in this version (None), or fail for this account (None)."""
+    fn = getattr(ws, method, None)
+    if fn is None:
+        return None
+    try:
+        return fn(*args)
+    except GoldpathError:
+        return None
+
+
+def _records(ledger: Any, name: str) -> list[dict]:
+    """Rows of one ledger table, whether the ledger is a dict of frames or an object with frames."""
+    if ledger is None:
+        return []
+    frame = ledger.get(name) if isinstance(ledger, dict) else getattr(ledger, name, None)
+    if frame is None:
+        return []
+    if isinstance(frame, pd.DataFrame):
+        return frame.to_dict("records")
+    return [x if isinstance(x, dict) else vars(x) for x in frame]
+
+
+@router.get("/migrations", response_class=HTMLResponse)
+def migrations(request: Request, start: str | None = None, end: str | None = None) -> HTMLResponse:
+    """Tier migration matrix (accounts and ARR) between two stored dates."""
+    start = request.query_params.get("from", start)
+    end = request.query_params.get("to", end)
+    with _workspace(request) as ws:
+        dates = ws.scored_dates()
+        if not dates:
+            return _not_found(request, "no scores stored yet")
+        d1 = end or str(dates[-1])
+        d0 = start or str(_date_before(dates, dt_.date.fromisoformat(d1) - dt_.timedelta(days=91)))
+        try:
+            counts, arr = ws.migrations(d0, d1)
+        except (GoldpathError, ValueError) as exc:
+            return _not_found(request, str(exc))
+    moved = [{"from": f, "to": t, "accounts": int(counts.loc[f, t]), "arr": float(arr.loc[f, t])}
+             for f in counts.index for t in counts.columns if counts.loc[f, t] and f != t]
+    moved.sort(key=lambda m: -m["arr"])
+    fig = charts.to_div(charts.migration_figure(counts, arr, d0, d1), "migrations")
+    return _render(request, "migrations.html", title="Tier migrations", start=d0, end=d1, dates=dates,
+                   counts=counts, arr=arr, chart=fig, moved=moved)
+
+
+def _date_before(dates: list[dt_.date], target: dt_.date) -> dt_.date:
+    """The latest stored date on or before ``target`` (else the first stored date)."""
+    before = [d for d in dates if d <= target]
+    return before[-1] if before else dates[0]
+
+
+# -- backtest: slow, computed once per model version and lead in a background thread ---------
+def _backtest_job(root: Path, lead: str, slot: dict) -> None:
+    try:
+        with Workspace(root) as other:  # its own connection: pages stay usable meanwhile
+            slot["report"] = other.backtest(lead)
+        slot["status"] = "done"
+    except Exception as exc:  # noqa: BLE001 - shown on the page
+        slot["status"], slot["error"] = "error", str(exc)
+    slot["seconds"] = round(time.monotonic() - slot["started"], 1)
+
+
+def backtest_slot(request: Request, lead: str) -> dict:
+    """The cached backtest for ``lead`` under the current model, started on first request."""
+    with _workspace(request) as ws:
+        key, root = (ws.model.version, lead), ws.root
+    web = _web(request)
+    with web.guard:
+        slot = web.backtests.get(key)
+        if slot is None or slot["status"] == "error":
+            slot = web.backtests[key] = {"status": "running", "started": time.monotonic(), "lead": lead}
+            threading.Thread(target=_backtest_job, args=(root, lead, slot), daemon=True, name="goldpath-backtest").start()
+    return slot
+
+
+@router.get("/backtest", response_class=HTMLResponse)
+def backtest(request: Request, lead: str = "90d") -> HTMLResponse:
+    """Renewal by tier, AUCs, calibration and the claims, from ``Workspace.backtest``."""
+    slot = backtest_slot(request, lead)
+    ctx: dict[str, Any] = {"title": "Backtest", "lead": lead, "slot": slot}
+    if slot["status"] == "done":
+        rep = slot["report"]
+        ctx.update(report=rep, tiers=rep.tiers.to_dict("records"), metrics=rep.metrics,
+                   chart=charts.to_div(charts.backtest_figure(rep.tiers), "backtest"),
+                   calibration=charts.to_div(charts.calibration_figure(rep.calibration), "calibration"))
+    else:
+        ctx["elapsed"] = round(time.monotonic() - slot["started"])
+    return _render(request, "backtest.html", **ctx)
+
+
+@router.get("/report.html")
+def report_download(request: Request, as_of: str | None = None) -> Response:
+    """The offline report of ``goldpath report``, as a download."""
+    from goldpath.web.report import build_report
+
+    with _workspace(request) as ws:
+        try:
+            html = build_report(ws, as_of)
+        except GoldpathError as exc:
+            return _not_found(request, str(exc))
+    return HTMLResponse(html, headers={"Content-Disposition": 'attachment; filename="goldpath-report.html"'})
+
+
+# -- sign in ------------------------------------------------------------------------------
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request, next: str = "/") -> HTMLResponse:
+    return _render(request, "signin.html", title="Sign in", next=_safe_next(next))
+
+
+@router.post("/signin")
+def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
+    from goldpath.api.auth import resolve_token
+
+    name = resolve_token(token.strip())
+    if not name:
+        return _render(request, "signin.html", status_code=401, title="Sign in", next=_safe_next(next),
+                       error="That token is not valid: ask an admin for one from GOLDPATH_API_TOKENS.")
+    sid = secrets.token_urlsafe(32)
+    web = _web(request)
+    web.sessions[sid] = name
+    web.flashes[sid] = [("ok", f"Signed in as {name}; your changes are recorded under that name.")]
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+    return resp
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    sid = request.cookies.get(SESSION_COOKIE)
+    if sid:
+        _web(request).sessions.pop(sid, None)
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+def _safe_next(url: str) -> str:
+    """Only local paths (no open redirect)."""
+    return url if url.startswith("/") and not url.startswith("//") else "/"
+
+
+# -- writes on the account page (POST, then redirect to the page: POST-redirect-GET) --------
+def _write(request: Request, account_id: str, what: str, call: Any) -> Response:
+    user = _user(request)
+    page = f"/accounts/{account_id}"
+    if user is None:
+        return RedirectResponse(f"/signin?next={page}", status_code=303)
+    with _workspace(request) as ws:
+        before = _tier_of(ws, account_id)
+        try:
+            call(ws, user)
+        except (GoldpathError, ValueError) as exc:
+            _flash(request, "error", f"{what}: not saved. {exc}")
+            return RedirectResponse(page + "#ledger", status_code=303)
+        after = _tier_of(ws, account_id)
+    change = f"tier {charts.tier_label(before)} -> {charts.tier_label(after)}" if before != after else \
+        f"tier stays {charts.tier_label(after)}"
+    _flash(request, "ok", f"{what}: saved by {user}; the latest date was re-scored, {change}.")
+    return RedirectResponse(page, status_code=303)
+
+
+def _tier_of(ws: Workspace, account_id: str) -> str:
+    s = ws.scores()
+    row = s[s["account_id"] == account_id]
+    return str(row["tier"].iloc[0]) if len(row) else "-"
+
+
+def _opt(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+@router.post("/accounts/{account_id}/contacts")
+def add_contact(request: Request, account_id: str, name: str = Form(...), role: str = Form(...),
+                joined: str = Form("")) -> Response:
+    return _write(request, account_id, f"Contact {name} ({role})",
+                  lambda ws, user: ws.add_contact(account_id, name.strip(), role, joined=_opt(joined), author=user))
+
+
+@router.post("/accounts/{account_id}/contacts/{contact_id}/left")
+def contact_left(request: Request, account_id: str, contact_id: str, left: str = Form(...)) -> Response:
+    return _write(request, account_id, f"Contact {contact_id} left on {left}",
+                  lambda ws, user: ws.mark_contact_left(contact_id, left, author=user))
+
+
+@router.post("/accounts/{account_id}/acknowledgements")
+def acknowledge(request: Request, account_id: str, outcome_id: str = Form(...), contact_id: str = Form(...),
+                date: str = Form(...), statement: str = Form("")) -> Response:
+    return _write(request, account_id, f"Acknowledgement of {outcome_id} by {contact_id}",
+                  lambda ws, user: ws.record_acknowledgement(outcome_id, contact_id, date, statement=_opt(statement),
+                                                             author=user))
