@@ -13,7 +13,7 @@ import math
 import pyarrow as pa
 import pytest
 
-from goldpath.engine.facts import daily_usage, dedupe_events, local_day
+from goldpath.engine.facts import daily_usage, dedupe_events, local_calendar, with_local_day
 
 NY = "America/New_York"
 
@@ -69,7 +69,8 @@ def test_local_day(con, utc: str, zone: str | None, expected: str) -> None:
         {"ts": pa.array([dt.datetime.fromisoformat(utc)], pa.timestamp("us")), "zone": pa.array([zone], pa.string())}
     )
     t = con.create_table(f"local_day_{abs(hash((utc, zone)))}", data, temp=True, overwrite=True)
-    got = t.select(day=local_day(t.ts, t.zone)).to_pandas()["day"].iloc[0]
+    utc_day = dt.date.fromisoformat(utc[:10])
+    got = with_local_day(t, local_calendar([zone], utc_day, utc_day), ts="ts").to_pandas()["day"].iloc[0]
     got = got.date() if hasattr(got, "date") else got
     assert got == _d(expected)
 
