@@ -783,6 +783,38 @@ def demo(
     )
 
 
+@app.command()
+def serve(
+    workspace: Path = typer.Argument(Path("."), help="Workspace folder (holds goldpath.yaml).", envvar="GOLDPATH_WORKSPACE"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+) -> None:
+    """The web dashboard and the REST API on one server (writes need a token from GOLDPATH_API_TOKENS)."""
+    import uvicorn
+
+    from goldpath.api.app import create_app
+
+    try:
+        web = create_app(workspace)
+    except GoldpathError as exc:
+        _fail(exc)
+    console.print(f"goldpath dashboard on http://{host}:{port}/ (workspace {workspace}); Ctrl+C stops it", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def report(
+    workspace: Path = typer.Argument(Path("."), help="Workspace folder (holds goldpath.yaml).", envvar="GOLDPATH_WORKSPACE"),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="The HTML file to write."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Scored date; the latest when omitted."),
+) -> None:
+    """One self-contained HTML file (opens offline): portfolio, matrix, migrations, riskiest accounts by ARR."""
+    from goldpath.web.report import write_report
+
+    path = _in_workspace(workspace, lambda ws: write_report(ws, output, as_of))
+    console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, plotly.js inlined: opens offline)", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Entry point for ``python -m goldpath``."""
     app()

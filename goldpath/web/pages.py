@@ -90,8 +90,9 @@ _STATE_GUARD = threading.Lock()
 def _workspace(request: Request) -> Iterator[Workspace]:
     """The app's Workspace, held under the app's lock (one DuckDB connection, one user at a time)."""
     state = request.app.state
-    with state.lock:
-        yield state.workspace
+    ws = state.workspace
+    with getattr(state, "lock", None) or ws.lock:
+        yield ws
 
 
 def _user(request: Request) -> str | None:
@@ -225,6 +226,8 @@ def account(request: Request, account_id: str) -> HTMLResponse:
     green_min = {a: green.when.box(a)[0] for a in AXES if green is not None and green.when.box(a)[0] > 0}
     trend = charts.to_div(charts.account_trend_figure(hist, green_min), "trend")
     contacts = _records(ledger, "contacts")
+    for c in contacts:
+        c["active"] = c.get("left") is None or pd.isna(c.get("left"))
     return _render(
         request, "account.html", title=f"{account_id} {expl.account['name']}", e=expl, plan=plan,
         gold_lines=gold_lines(expl), evidence=expl.evidence.to_dict("records"), summary=summary, trend=trend,
@@ -232,6 +235,7 @@ def account(request: Request, account_id: str) -> HTMLResponse:
         outcomes=_records(ledger, "outcomes"), acknowledgements=_records(ledger, "acknowledgements"),
         success_plan=success_plan, roles=["team", "sponsor", "stakeholder", "finance"],
         today=dt_.date.today().isoformat(), can_write=hasattr(Workspace, "record_acknowledgement"),
+        processes_text="\n".join(f"{k}: {v:g}" for k, v in (success_plan or {}).get("processes", {}).items()),
     )
 
 
@@ -426,3 +430,54 @@ def acknowledge(request: Request, account_id: str, outcome_id: str = Form(...), 
     return _write(request, account_id, f"Acknowledgement of {outcome_id} by {contact_id}",
                   lambda ws, user: ws.record_acknowledgement(outcome_id, contact_id, date, statement=_opt(statement),
                                                              author=user))
+
+
+def _number(field: str, text: str) -> float | None:
+    from goldpath.errors import InputError
+
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(field, f"expected a number (got {text!r})") from None
+
+
+@router.post("/accounts/{account_id}/outcomes")
+def add_outcome(request: Request, account_id: str, title: str = Form(...), metric: str = Form(...),
+                baseline: str = Form(...), target: str = Form(...), defined_at: str = Form(...),
+                achieved: str = Form(""), achieved_at: str = Form(""), annual_value: str = Form(""),
+                cost: str = Form("")) -> Response:
+    return _write(request, account_id, f"Outcome '{title}'", lambda ws, user: ws.add_outcome(
+        account_id, title, metric, _number("baseline", baseline), _number("target", target), defined_at,
+        achieved=_number("achieved", achieved), achieved_at=_opt(achieved_at),
+        annual_value=_number("annual_value", annual_value), cost=_number("cost", cost), author=user))
+
+
+@router.post("/accounts/{account_id}/outcomes/{outcome_id}/achievement")
+def record_achievement(request: Request, account_id: str, outcome_id: str, achieved: str = Form(...),
+                       achieved_at: str = Form(...)) -> Response:
+    return _write(request, account_id, f"Measured value of {outcome_id}", lambda ws, user: ws.record_achievement(
+        outcome_id, _number("achieved", achieved), achieved_at, author=user))
+
+
+@router.post("/accounts/{account_id}/success-plan")
+def set_success_plan(request: Request, account_id: str, processes: str = Form(...), metric: str = Form(...),
+                     baseline: str = Form(...), target: str = Form(...), closed_on: str = Form(...),
+                     title: str = Form(""), annual_value: str = Form(""), version: str = Form("")) -> Response:
+    def call(ws: Workspace, user: str) -> None:
+        from goldpath.errors import InputError
+
+        scope: dict[str, float | None] = {}
+        for line in processes.replace(";", "\n").splitlines():
+            if line.strip():
+                name, sep, crit = line.partition(":")
+                if not sep:
+                    raise InputError("processes", f"expected 'process: criticality' per line (got {line.strip()!r})")
+                scope[name.strip()] = _number(f"processes.{name.strip()}", crit)
+        ws.set_success_plan(account_id, scope, metric, _number("baseline", baseline), _number("target", target),
+                            closed_on, title=_opt(title), annual_value=_number("annual_value", annual_value),
+                            author=user, expected_version=int(version) if version.strip().isdigit() else None)
+
+    return _write(request, account_id, "Success plan", call)

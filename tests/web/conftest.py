@@ -1,0 +1,58 @@
+"""Fixtures for the dashboard and report tests: the bundled example built once, copied per use."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():  # Starlette's TestClient warns about httpx on import
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from goldpath.cli import app as cli_app
+
+TOKENS = "dana:dana-secret-token,ops:ops-token"
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory) -> Path:
+    """The example workspace as `goldpath demo` builds it (weekly 2022 history, 2022-12-31); never opened again."""
+    from typer.testing import CliRunner
+
+    path = tmp_path_factory.mktemp("web-demo") / "ws"
+    result = CliRunner().invoke(cli_app, ["demo", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def copy_workspace(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def make_app(path: Path):
+    """The server app on a workspace (the REST API's app, which includes the dashboard's router)."""
+    from goldpath.api.app import create_app
+
+    return create_app(path)
+
+
+@pytest.fixture(scope="module")
+def web(demo_built, tmp_path_factory, monkeypatch_module):
+    """A TestClient on a private copy of the example (writes do not leak between modules)."""
+    monkeypatch_module.setenv("GOLDPATH_API_TOKENS", TOKENS)
+    path = copy_workspace(demo_built, tmp_path_factory.mktemp("web") / "ws")
+    application = make_app(path)
+    with TestClient(application) as client:
+        client.workspace_path = path
+        yield client
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
