@@ -32,3 +32,23 @@ class SourceError(GoldpathError):
         if column is not None:
             where.append(f"column {column}")
         super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class InputError(GoldpathError):
+    """A value given to a write (a Python call, an API request, a dashboard form) is invalid.
+
+    Parameters
+    ----------
+    field
+        The argument or request field at fault (``role``, ``outcome_id``, ``date``...).
+    problem
+        What is wrong and what was expected.
+    """
+
+    def __init__(self, field: str, problem: str):
+        self.field, self.problem = field, problem
+        super().__init__(f"{field}: {problem}")
+
+
+class NotFoundError(InputError):
+    """A write or a read names an account, contact, outcome or override that does not exist."""

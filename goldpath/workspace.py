@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt_
 import hashlib
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import EngineInputs, measures_frame
-from goldpath.errors import GoldpathError
+from goldpath.errors import GoldpathError, InputError, NotFoundError
 from goldpath.model.spec import Model, load_model
 from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
@@ -39,8 +40,8 @@ from goldpath.insights.history import account_history, migration_matrix, time_to
 from goldpath.insights.playbooks import load_playbooks, match_actions, portfolio_gaps
 from goldpath.insights.rollups import rollup
 from goldpath.model.spec import AXES, MEASURES, WEEKDAYS
-from goldpath.store import overrides, snapshots
-from goldpath.value.gold import EVIDENCE_COLUMNS, gold_evidence
+from goldpath.store import ledger as ledger_store, overrides, snapshots
+from goldpath.value.gold import EVIDENCE_COLUMNS, acknowledgement_status, gold_evidence, outcome_status
 
 INPUT_PREFIX = "input_"
 SCORE_COLUMNS = [
@@ -101,6 +102,7 @@ class Workspace:
         self._con: ibis.BaseBackend | None = None
         self._dispatchers: list[Dispatcher] = []
         self._last_scored: dt_.date | None = None
+        self._lock = threading.RLock()  # see "value ledger and success plans (app writes)"
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -288,7 +290,7 @@ class Workspace:
             daily_usage=self.con.table(FACT_TABLE),
             process_features=self._input("process_features"),
             process_criticality=self._input("process_criticality"),
-            criticality_overrides=self._input("criticality_overrides"),
+            criticality_overrides=self._criticality_overrides(),  # with success plans on top
             renewals=self._input("renewals"),
             signals=self._input("signals"),
         )
@@ -359,11 +361,10 @@ class Workspace:
         trends = self._trends(measures[["as_of", "account_id"]], axes, model)
         tiers = assign_tiers(axes, measures["model_segment"], model, trends, measures["tenure_days"])
 
-        ledger = {n: self._input(n) for n in ("outcomes", "acknowledgements", "contacts")}
-        if all(t is not None for t in ledger.values()):
+        ledger = self._ledger_for_scoring()  # source rows plus app writes
+        if ledger is not None:
             evidence, verdict = gold_evidence(
-                ledger["outcomes"].to_pandas(), ledger["acknowledgements"].to_pandas(),
-                ledger["contacts"].to_pandas(), dates, model.gold,
+                ledger["outcomes"], ledger["acknowledgements"], ledger["contacts"], dates, model.gold,
             )
         else:
             evidence = pd.DataFrame(columns=EVIDENCE_COLUMNS)
@@ -790,6 +791,327 @@ class Workspace:
             return pd.DataFrame(columns=PROBLEM_COLUMNS)
         return self.con.table("quarantine").to_pandas()
 
+    # -- value ledger and success plans (app writes) -----------------------------------------
+    # Writes from the API, the dashboard or Python: validated like the data contract, stored
+    # in app tables of their own (goldpath.store.ledger) so a load never loses them, audited,
+    # then the latest stored date is re-scored from the stored inputs so tiers move at once.
+    # Every method holds ``self.lock``: one Workspace (one DuckDB connection) may serve many
+    # threads, and DuckDB connections are not safe for concurrent use.
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every app write and every server request holds while it uses the connection."""
+        return self._lock
+
+    def _accounts_table(self) -> pd.DataFrame:
+        accounts = self._input("accounts")
+        if accounts is None:
+            raise GoldpathError("no inputs stored yet; run `goldpath ingest` first")
+        return accounts.select("account_id", "name", "segment", "arr", "contract_start").to_pandas()
+
+    def _account_row(self, account_id: str) -> pd.Series:
+        accounts = self._accounts_table()
+        hit = accounts[accounts["account_id"] == account_id]
+        if hit.empty:
+            raise NotFoundError("account_id", f"unknown account {account_id!r}")
+        return hit.iloc[0]
+
+    def _ledger_tables(self) -> dict[str, pd.DataFrame]:
+        """The ledger as scoring reads it: stored source rows plus app rows (goldpath.store.ledger.merge)."""
+        source = {}
+        for name in ledger_store.LEDGER_TABLES:
+            t = self._input(name)
+            source[name] = None if t is None else t.to_pandas()
+        arr = self._accounts_table().set_index("account_id")["arr"].to_dict()
+        return ledger_store.merge(source, ledger_store.read_app(self.con), arr)
+
+    def _ledger_for_scoring(self) -> dict[str, pd.DataFrame] | None:
+        """The merged ledger for ``compute``, or None when there is no ledger at all."""
+        if ledger_store.read_app(self.con) is None and any(
+            self._input(n) is None for n in ledger_store.LEDGER_TABLES
+        ):
+            return None
+        ledger = self._ledger_tables()
+        return ledger if len(ledger["outcomes"]) else None
+
+    def _criticality_overrides(self) -> ir.Table | None:
+        """Source criticality overrides with each success plan's process scope on top."""
+        catalogue = [t for t in (self._input("process_criticality"), self._input("process_features")) if t is not None]
+        return ledger_store.criticality_overrides(self.con, self._input("criticality_overrides"), catalogue)
+
+    def _after_write(self, rescore: bool) -> None:
+        if rescore:
+            self._rescore_latest()
+
+    def _rescore_latest(self) -> dt_.date | None:
+        day = snapshots.latest_as_of(self.con)
+        if day is not None:
+            self._score_dates([day])
+        return day
+
+    def rescore(self, *, author: str | None = None) -> pd.DataFrame | None:
+        """Re-score the latest stored date from the stored inputs (no file is read); audited when ``author`` is given.
+
+        Returns that date's scores, or None when nothing was scored yet.
+        """
+        with self.lock:
+            day = self._rescore_latest()
+            if day is not None and author is not None:
+                ledger_store.record_audit(self.con, ledger_store.as_author(author), "score.rescore", str(day),
+                                          {"as_of": str(day)})
+            return None if day is None else self.scores(day)
+
+    def add_contact(
+        self, account_id: str, name: str, role: str, joined: str | dt_.date | None = None, *, author: str,
+    ) -> str:
+        """Add a contact who can acknowledge value (role: team, sponsor, stakeholder or finance).
+
+        Returns the new ``contact_id`` (``app-C<n>``). Nothing is re-scored: a contact
+        counts once they acknowledge an outcome.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            self._account_row(account_id)
+            row = {"account_id": account_id, "name": ledger_store.as_text("name", name),
+                   "role": ledger_store.as_role(role), "joined": ledger_store.as_date("joined", joined, required=False),
+                   "left": None}
+            return ledger_store.insert_contact(self.con, row, who)["contact_id"]
+
+    def mark_contact_left(
+        self, contact_id: str, left: str | dt_.date, *, author: str, rescore: bool = True,
+    ) -> dict:
+        """Record that a contact left on ``left``: their acknowledgements lapse from that day.
+
+        Works for contacts from the source files and from the app; returns the change.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            day = ledger_store.as_date("left", left)
+            contact = ledger_store.find(self._ledger_tables(), "contacts", "contact_id", contact_id)
+            joined = None if pd.isna(contact["joined"]) else pd.Timestamp(contact["joined"]).date()
+            if joined is not None and day < joined:
+                raise InputError("left", f"{day} is before contact {contact_id} joined ({joined})")
+            previous = None if pd.isna(contact["left"]) else pd.Timestamp(contact["left"]).date()
+            change = ledger_store.insert_contact_left(self.con, contact_id, contact["account_id"], day, who, previous)
+            self._after_write(rescore)
+            return change
+
+    def add_outcome(
+        self, account_id: str, title: str, metric: str, baseline: float, target: float,
+        defined_at: str | dt_.date, achieved: float | None = None, achieved_at: str | dt_.date | None = None,
+        annual_value: float | None = None, cost: float | None = None, *, author: str, rescore: bool = True,
+    ) -> str:
+        """Define a value outcome (metric, baseline, target); returns its ``outcome_id`` (``app-O<n>``)."""
+        with self.lock:
+            who = ledger_store.as_author(author)
+            self._account_row(account_id)
+            v = ledger_store
+            row = {
+                "account_id": account_id, "title": v.as_text("title", title), "metric": v.as_text("metric", metric),
+                "baseline": v.as_number("baseline", baseline), "target": v.as_number("target", target),
+                "achieved": v.as_number("achieved", achieved, required=False),
+                "annual_value": v.as_number("annual_value", annual_value, required=False, minimum=0),
+                "cost": v.as_number("cost", cost, required=False, minimum=0),
+                "defined_at": v.as_date("defined_at", defined_at),
+                "achieved_at": v.as_date("achieved_at", achieved_at, required=False),
+            }
+            if row["achieved_at"] is not None and row["achieved"] is None:
+                raise InputError("achieved", "required with achieved_at: the measured value")
+            if row["achieved_at"] is not None and row["achieved_at"] < row["defined_at"]:
+                raise InputError("achieved_at", f"{row['achieved_at']} is before the outcome is defined ({row['defined_at']})")
+            outcome_id = ledger_store.insert_outcome(self.con, row, who)["outcome_id"]
+            self._after_write(rescore)
+            return outcome_id
+
+    def record_achievement(
+        self, outcome_id: str, achieved: float, achieved_at: str | dt_.date, *, author: str, rescore: bool = True,
+    ) -> dict:
+        """Record a new measured value of an outcome (source, app or success plan); returns the change.
+
+        The value with the latest ``achieved_at`` is the outcome's measured value.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            value = ledger_store.as_number("achieved", achieved)
+            day = ledger_store.as_date("achieved_at", achieved_at)
+            outcome = ledger_store.find(self._ledger_tables(), "outcomes", "outcome_id", outcome_id)
+            defined = pd.Timestamp(outcome["defined_at"]).date()
+            if day < defined:
+                raise InputError("achieved_at", f"{day} is before outcome {outcome_id} was defined ({defined})")
+            if day > _today():
+                raise InputError("achieved_at", f"{day} is in the future; record a value once it is measured")
+            previous = {"achieved": None if pd.isna(outcome["achieved"]) else float(outcome["achieved"]),
+                        "achieved_at": None if pd.isna(outcome["achieved_at"]) else str(pd.Timestamp(outcome["achieved_at"]).date())}
+            change = ledger_store.insert_achievement(self.con, outcome_id, outcome["account_id"], value, day, who, previous)
+            self._after_write(rescore)
+            return change
+
+    def record_acknowledgement(
+        self, outcome_id: str, contact_id: str, date: str | dt_.date, statement: str | None = None, *,
+        author: str, rescore: bool = True,
+    ) -> dict:
+        """Record that a contact acknowledged an outcome's value on ``date``; returns the stored row.
+
+        Refused (:class:`~goldpath.errors.InputError` naming the field) when the outcome or the
+        contact is unknown, the contact belongs to another account, the date is before the
+        outcome was defined, before the contact joined, on or after they left, or in the future.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            day = ledger_store.as_date("date", date)
+            if day > _today():
+                raise InputError("date", f"{day} is in the future; record an acknowledgement once it is given")
+            outcome, _ = ledger_store.check_acknowledgement(self._ledger_tables(), outcome_id, contact_id, day)
+            row = {"outcome_id": outcome_id, "contact_id": contact_id, "date": day,
+                   "statement": ledger_store.as_text("statement", statement, required=False)}
+            stored = ledger_store.insert_acknowledgement(self.con, row, outcome["account_id"], who)
+            self._after_write(rescore)
+            return stored
+
+    def set_success_plan(
+        self, account_id: str, processes: dict[str, float], metric: str, baseline: float, target: float,
+        closed_on: str | dt_.date, title: str | None = None, annual_value: float | None = None, *,
+        author: str, expected_version: int | None = None, rescore: bool = True,
+    ) -> dict:
+        """Record the success plan agreed at the sale; it replaces the account's previous plan.
+
+        ``processes`` (process -> criticality 0..5) becomes the account's process scope: those
+        processes at their criticality and every other catalogue process at 0, above any
+        source override of the account. The value hypothesis (``metric`` from ``baseline`` to
+        ``target``) becomes the outcome ``plan-<account_id>`` defined on ``closed_on``, with
+        the account's ARR as its cost. With ``expected_version`` the write is refused unless
+        the stored plan has that version (0 for none). Returns :meth:`success_plan`.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            account = self._account_row(account_id)
+            v = ledger_store
+            known = self._catalogue()
+            if not isinstance(processes, dict) or not processes:
+                raise InputError("processes", "required: at least one process with its criticality 0..5")
+            scope = {}
+            for name, crit in processes.items():
+                if name not in known:
+                    raise InputError("processes", f"unknown process {name!r}; the catalogue has {', '.join(sorted(known))}")
+                scope[name] = v.as_number(f"processes.{name}", crit, minimum=0, maximum=5)
+            if not any(c > 0 for c in scope.values()):
+                raise InputError("processes", "at least one process needs a criticality above 0")
+            metric = v.as_text("metric", metric)
+            base, goal = v.as_number("baseline", baseline), v.as_number("target", target)
+            plan = {
+                "account_id": account_id, "metric": metric, "baseline": base, "target": goal,
+                "closed_on": v.as_date("closed_on", closed_on),
+                "title": v.as_text("title", title, required=False) or f"{metric}: from {base:g} to {goal:g}",
+                "annual_value": v.as_number("annual_value", annual_value, required=False, minimum=0),
+            }
+            del account
+            version = None if expected_version is None else int(v.as_number("expected_version", expected_version, minimum=0))
+            ledger_store.upsert_plan(self.con, plan, scope, who, version)
+            self._after_write(rescore)
+            return self.success_plan(account_id)
+
+    def _catalogue(self) -> set[str]:
+        """Every process the catalogue knows (process criticality and process features)."""
+        names: set[str] = set()
+        for t in (self._input("process_criticality"), self._input("process_features")):
+            if t is not None:
+                names |= set(t.select("process").distinct().to_pandas()["process"])
+        return names
+
+    def success_plan(self, account_id: str, as_of: str | dt_.date | None = None) -> dict | None:
+        """The account's success plan and its progress on ``as_of`` (default: the latest stored date).
+
+        Progress: the plan outcome's latest measured value and attainment (share of the way
+        from baseline to target), and which planned processes ran in the scoring window.
+        None when the account has no plan.
+        """
+        with self.lock:
+            self._account_row(account_id)
+            app = ledger_store.read_app(self.con)
+            if app is None or account_id not in set(app["success_plans"]["account_id"]):
+                return None
+            p = app["success_plans"].set_index("account_id").loc[account_id]
+            procs = app["success_plan_processes"]
+            scope = {r.process: float(r.criticality) for r in procs[procs["account_id"] == account_id].itertuples()}
+            day = _as_date(as_of) if as_of is not None else snapshots.latest_as_of(self.con)
+            outcome_id = f"plan-{account_id}"
+            outcome = ledger_store.find(self._ledger_tables(), "outcomes", "outcome_id", outcome_id)
+            status = outcome_status(outcome.to_frame().T, day or _today(), self.model.gold)
+            ran = self._processes_run(account_id, day) if day is not None else {}
+            progress_rows = [{"process": name, "criticality": crit, "running": name in ran, "days_run": ran.get(name, 0)}
+                             for name, crit in sorted(scope.items(), key=lambda kv: (-kv[1], kv[0]))]
+            total = sum(c for c in scope.values())
+            running = sum(c for n, c in scope.items() if n in ran)
+            measured = not pd.isna(outcome["achieved"])
+            return {
+                "account_id": account_id, "version": int(p["version"]), "title": p["title"], "metric": p["metric"],
+                "baseline": float(p["baseline"]), "target": float(p["target"]),
+                "closed_on": pd.Timestamp(p["closed_on"]).date(),
+                "annual_value": None if pd.isna(p["annual_value"]) else float(p["annual_value"]),
+                "processes": scope, "outcome_id": outcome_id, "author": p["author"],
+                "created_at": pd.Timestamp(p["created_at"]).to_pydatetime(),
+                "updated_at": pd.Timestamp(p["updated_at"]).to_pydatetime(),
+                "progress": {
+                    "as_of": day,
+                    "achieved": float(outcome["achieved"]) if measured else None,
+                    "achieved_at": None if pd.isna(outcome["achieved_at"]) else pd.Timestamp(outcome["achieved_at"]).date(),
+                    "attainment": None if status.empty or pd.isna(status["attainment"].iloc[0])
+                    else float(status["attainment"].iloc[0]),
+                    "target_reached": bool(not status.empty and status["achieved"].iloc[0]),
+                    "processes": progress_rows,
+                    "processes_running": [r["process"] for r in progress_rows if r["running"] and r["criticality"] > 0],
+                    "processes_not_running": [r["process"] for r in progress_rows if not r["running"] and r["criticality"] > 0],
+                    "criticality_running_share": round(running / total, 4) if total else None,
+                },
+            }
+
+    def _processes_run(self, account_id: str, day: dt_.date) -> dict[str, int]:
+        """Processes the account ran in the scoring window ending on ``day``, with the days each ran."""
+        if not snapshots.has_table(self.con, FACT_TABLE) or self._input("process_features") is None:
+            return {}
+        start = day - dt_.timedelta(days=self.model.window_days - 1)
+        account = self._account_row(account_id)
+        start = max(start, pd.Timestamp(account["contract_start"]).date())
+        f = self.con.table(FACT_TABLE)
+        f = f.filter((f.account_id == account_id) & (f.day >= start) & (f.day <= day))
+        j = f.join(self._input("process_features"), "feature")
+        runs = j.group_by("process").aggregate(days=j.day.nunique()).to_pandas()
+        return {r.process: int(r.days) for r in runs.itertuples(index=False)}
+
+    def ledger(self, account_id: str, as_of: str | dt_.date | None = None) -> dict[str, pd.DataFrame]:
+        """An account's value ledger on ``as_of`` (default: the latest stored date, else today).
+
+        Returns
+        -------
+        dict
+            ``contacts`` (with ``origin`` source or app, and ``left_by`` when marked left from
+            the app), ``outcomes`` (with ``origin`` source, app or plan, ``attainment``,
+            ``roi`` and ``target_reached``), ``acknowledgements`` (with the contact's name and
+            role, ``expires_on`` and ``status``: valid, expired, contact left, before the
+            outcome was defined, before the contact joined, or ``after the as-of date``).
+        """
+        with self.lock:
+            self._account_row(account_id)
+            if as_of is not None:
+                day = _as_date(as_of)
+            else:
+                day = snapshots.latest_as_of(self.con) or _today()
+            full = self._ledger_tables()
+            contacts = full["contacts"][full["contacts"]["account_id"] == account_id].reset_index(drop=True)
+            outcomes = full["outcomes"][full["outcomes"]["account_id"] == account_id].reset_index(drop=True)
+            status = outcome_status(outcomes, day, self.model.gold)[["outcome_id", "attainment", "roi", "achieved"]]
+            status = status.rename(columns={"achieved": "target_reached"})
+            outcomes = outcomes.merge(status, on="outcome_id", how="left")
+            outcomes["target_reached"] = outcomes["target_reached"].fillna(False).astype(bool)
+            acks = full["acknowledgements"].merge(
+                contacts[["contact_id", "name", "role", "joined", "left"]].rename(columns={"name": "contact_name"}),
+                on="contact_id",
+            ).merge(outcomes[["outcome_id", "defined_at"]], on="outcome_id")
+            acks = acknowledgement_status(acks, day, self.model.gold.validity_days)
+            acks.loc[acks["date"] > pd.Timestamp(day), "status"] = "after the as-of date"
+            acks = acks.drop(columns=["joined", "left", "defined_at"]).sort_values(["outcome_id", "date"])
+            return {"contacts": contacts, "outcomes": outcomes, "acknowledgements": acks.reset_index(drop=True)}
+
 
 def portfolio_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """Accounts and ARR per tier, best tier first, with shares of the total."""
@@ -865,6 +1187,10 @@ def history_dates(start: dt_.date, end: dt_.date, every: str, week_start: str = 
     if not dates:
         raise GoldpathError(f"no {every} date between {start} and {end}")
     return dates
+
+
+def _today() -> dt_.date:
+    return dt_.datetime.now(dt_.timezone.utc).date()
 
 
 def _as_date(value: str | dt_.date) -> dt_.date:

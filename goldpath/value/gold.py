@@ -54,6 +54,30 @@ def outcome_status(outcomes: pd.DataFrame, as_of: dt_.date, spec: GoldSpec | Non
     return o
 
 
+def acknowledgement_status(acks: pd.DataFrame, as_of: dt_.date, validity_days: int) -> pd.DataFrame:
+    """Each acknowledgement's ``expires_on`` and ``status`` on ``as_of``.
+
+    ``acks`` has ``date``, the outcome's ``defined_at`` and the contact's ``joined`` and
+    ``left``, all as datetimes. Status is the first that applies of: ``before the outcome
+    was defined``, ``before the contact joined``, ``contact left`` (on or before ``as_of``),
+    ``expired`` (``as_of >= date + validity_days``), else ``valid``. An acknowledgement dated
+    after ``as_of`` is not filtered out here; callers keep only those dated by then.
+    """
+    day = pd.Timestamp(as_of)
+    a = acks.copy()
+    a["expires_on"] = a["date"] + pd.Timedelta(days=validity_days)
+    left = a["left"].notna() & (a["left"] <= day)
+    expired = a["expires_on"] <= day
+    early = a["date"] < a["defined_at"]
+    before_joined = a["joined"].notna() & (a["date"] < a["joined"])
+    a["status"] = np.select(
+        [early, before_joined, left, expired],
+        ["before the outcome was defined", "before the contact joined", "contact left", "expired"],
+        "valid",
+    )
+    return a
+
+
 def gold_evidence(
     outcomes: pd.DataFrame,
     acknowledgements: pd.DataFrame,
@@ -87,17 +111,7 @@ def gold_evidence(
     for as_of in as_of_dates:
         o = outcome_status(outcomes, as_of, spec)
         day = pd.Timestamp(as_of)
-        a = acks[acks["date"] <= day].copy()
-        a["expires_on"] = a["date"] + pd.Timedelta(days=spec.validity_days)
-        left = a["left"].notna() & (a["left"] <= day)
-        expired = a["expires_on"] <= day
-        early = a["date"] < a["defined_at"]
-        before_joined = a["joined"].notna() & (a["date"] < a["joined"])
-        a["status"] = np.select(
-            [early, before_joined, left, expired],
-            ["before the outcome was defined", "before the contact joined", "contact left", "expired"],
-            "valid",
-        )
+        a = acknowledgement_status(acks[acks["date"] <= day], as_of, spec.validity_days)
         ok_accounts: set[str] = set()
         for out in o.itertuples(index=False):
             oa = a[(a["outcome_id"] == out.outcome_id) & (a["account_id"] == out.account_id)]
