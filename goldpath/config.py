@@ -40,6 +40,25 @@ class SourceSpec(BaseModel):
         return self.path if self.path is not None else f"{self.table} (database table)"
 
 
+class ServerConfig(BaseModel):
+    """The ``server:`` section: who may use the REST API and the dashboard of ``goldpath serve``.
+
+    Tokens are secrets and never live in this file: the environment variable named by
+    ``tokens_env`` holds ``name:token`` pairs separated by commas; a token's name is the
+    author of its writes in the audit log.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    read_access: Literal["token", "open"] = Field(
+        "token", description="`token` (default): reads need a token like writes; `open`: anyone who reaches the "
+        "server may read. Writes always need a token.",
+    )
+    tokens_env: str = Field(
+        "GOLDPATH_API_TOKENS", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable with the API tokens, `name:token` pairs separated by commas.",
+    )
+
+
 class WorkspaceConfig(BaseModel):
     """Contents of ``goldpath.yaml``."""
 
@@ -64,6 +83,7 @@ class WorkspaceConfig(BaseModel):
     lookback_days: int = Field(
         7, ge=0, description="Incremental loads re-read this many days before the newest stored day, for late events."
     )
+    server: ServerConfig = Field(default_factory=ServerConfig, description="REST API and dashboard access.")
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
 
     @field_validator("sources", mode="before")

@@ -33,6 +33,12 @@ week_start: mon                     # first day of a reporting week (`score --ev
 #   - {type: jsonl, path: alerts.jsonl}
 #   - {type: webhook, url: "https://hooks.example.com/goldpath", retries: 3, backoff_seconds: 0.5}
 
+# `goldpath serve` (REST API under /api/v1 and the dashboard). Writes always need a token;
+# tokens live in the environment, never here: GOLDPATH_API_TOKENS="dana:s3cret,ops:0ther".
+# server:
+#   read_access: token              # or open: anyone who reaches the server may read
+#   tokens_env: GOLDPATH_API_TOKENS
+
 # Where each table of the data contract comes from (docs/data-contract.md lists every
 # column). A source is a path (.csv, .csv.gz or .parquet), or a mapping with `path`,
 # optional `format` and `columns` (contract column -> the column name in your file).

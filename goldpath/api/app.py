@@ -1,24 +1,53 @@
-"""The server app: one Workspace per process, used under its lock by every request."""
+"""The server app: the REST API (``/api/v1``, OpenAPI at ``/openapi.json``, docs at ``/docs``)
+and the web dashboard (goldpath.web) on one FastAPI app.
+
+One server process owns the workspace: it holds one Workspace (one DuckDB connection, and
+DuckDB lets one process write a database file), and every request uses it under its lock,
+one at a time. Run one ``goldpath serve`` per workspace; stop it before running CLI commands
+that write to the same store.
+"""
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import ValidationError
 
+from goldpath.config import ServerConfig
+from goldpath.errors import ConfigError
 from goldpath.workspace import Workspace
 
 
-def create_app(workspace_path: str | Path, settings: dict | None = None) -> FastAPI:
-    """A FastAPI app on the workspace at ``workspace_path`` with the dashboard's pages.
+def _version() -> str:
+    try:
+        return version("goldpath")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
 
-    ``app.state.workspace`` is the Workspace and ``app.state.lock`` its lock (one DuckDB
-    connection: requests use it one at a time).
+
+def create_app(workspace_path: str | Path, settings: dict | None = None) -> FastAPI:
+    """A FastAPI app on the workspace at ``workspace_path``: the REST API and the dashboard's pages.
+
+    Parameters
+    ----------
+    workspace_path
+        Folder holding ``goldpath.yaml``; its ``server:`` section sets who may read.
+    settings
+        Overrides of the ``server:`` section (``read_access``, ``tokens_env``), e.g. for tests.
+
+    ``app.state.workspace`` is the Workspace, ``app.state.lock`` its lock (one DuckDB
+    connection: requests use it one at a time) and ``app.state.server`` the access settings.
     """
-    from goldpath.web.pages import router as pages
+    from goldpath.api.routes import router as api
 
     ws = Workspace(workspace_path)
+    try:
+        server = ServerConfig.model_validate({**ws.config.server.model_dump(), **dict(settings or {})})
+    except ValidationError as exc:
+        raise ConfigError(f"server settings: {exc.errors()[0]['msg']}") from exc
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -26,9 +55,20 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
         with ws.lock:
             ws.close()
 
-    app = FastAPI(title="goldpath", lifespan=lifespan)
+    app = FastAPI(
+        title="goldpath", version=_version(), lifespan=lifespan,
+        description="Customer health: Engagement and Indispensability, Red/Yellow/Green tiers and GOLD as "
+                    "evidence. Reads and writes under /api/v1; writes need `Authorization: Bearer <token>`.",
+    )
     app.state.workspace = ws
     app.state.lock = ws.lock
     app.state.settings = dict(settings or {})
-    app.include_router(pages)
+    app.state.server = server
+    app.include_router(api)
+    try:
+        from goldpath.web.pages import router as pages
+    except ImportError:  # pragma: no cover - the API without the dashboard
+        pages = None
+    if pages is not None:
+        app.include_router(pages)
     return app
