@@ -67,8 +67,21 @@ class Validated:
 
 
 def _parse(col: Column, raw: ir.StringValue) -> tuple[ir.Value, ir.BooleanValue]:
-    """Return the typed value and a flag that is true where text is present but invalid."""
+    """Return the typed value and a flag that is true where text is present but invalid.
+
+    A column the reader kept typed (timestamps and dates from Parquet or a dataframe) is
+    taken as it is when it has the contract's type (a date for a timestamp is its
+    midnight); only the year range is checked. Any other pairing is validated as text.
+    """
     present = raw.notnull()
+    kind = raw.type()
+    if kind.is_temporal() and (col.type == "timestamp" or (col.type == "date" and kind.is_date())):
+        typed = raw.cast(IBIS_TYPES[col.type])
+        year = typed.year()
+        bad = present & ((year < 1) | (year > 9999))
+        return ibis.ifelse(bad, ibis.null(typed.type()), typed), bad
+    if not kind.is_string():
+        raw = raw.cast(dt.string)
     if col.type == "string":
         typed = raw
         bad = ibis.literal(False)
@@ -167,7 +180,7 @@ def validate(
 
     problem_parts = [
         t.filter(bad).select(
-            row=t[ROW], column=ibis.literal(name), value=t[name].substr(0, _VALUE_CHARS), problem=msg
+            row=t[ROW], column=ibis.literal(name), value=t[name].cast(dt.string).substr(0, _VALUE_CHARS), problem=msg
         )
         for name, bad, msg in checks
     ]

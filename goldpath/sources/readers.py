@@ -1,7 +1,8 @@
 """Read CSV (plain or gzipped) and Parquet files as raw text columns with row numbers.
 
 Everything is read as text so that validation, which runs in the engine, can say for each
-row and column exactly what did not parse. Rows whose field count does not match the
+row and column exactly what did not parse; typed timestamps and dates (Parquet,
+dataframes) are the exception: they cannot fail to parse, so they keep their type. Rows whose field count does not match the
 header are kept aside as malformed, never dropped silently.
 """
 
@@ -34,7 +35,8 @@ class RawTable:
     file
         Path as the user gave it, for messages.
     table
-        Text columns named as in the contract, plus ``_row``.
+        Text columns named as in the contract (typed timestamps and dates keep their
+        type), plus ``_row``.
     malformed
         ``(row, problem)`` for records that could not be split into the header's columns.
     """
@@ -246,15 +248,22 @@ def _read_parquet(path: Path, label: str) -> RawTable:
 
 
 def _arrow_as_raw(table: pa.Table, label: str) -> RawTable:
-    """Typed Arrow columns as text (timestamps in ISO form, with their offset when they have one)."""
+    """Typed Arrow columns as text, except timestamps and dates, which keep their type.
+
+    A timestamp with a time zone becomes the same instant in UTC (without a zone), as its
+    ISO text with offset would after validation; a timestamp without one is taken as UTC.
+    Keeping them typed spares formatting and re-parsing every event's time (validation
+    accepts a typed column as it is, see :func:`goldpath.contract.validate.validate`).
+    """
     cols = []
     for name, col in zip(table.column_names, table.columns):
         try:
             if pa.types.is_timestamp(col.type):
-                # ISO text keeps the offset so validation converts to UTC like CSV input.
-                unit_tz = col.type.tz
-                col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S%z" if unit_tz else "%Y-%m-%d %H:%M:%S")
-            cols.append(pc.cast(col, pa.string()))
+                cols.append(pc.cast(col, pa.timestamp(col.type.unit)) if col.type.tz else col)
+            elif pa.types.is_date(col.type):
+                cols.append(pc.cast(col, pa.date32()))
+            else:
+                cols.append(pc.cast(col, pa.string()))
         except pa.ArrowException as exc:
             raise SourceError(label, f"values of type {col.type} cannot be read as text: {exc}", column=name) from exc
     table = pa.table(cols, names=table.column_names)
@@ -263,9 +272,12 @@ def _arrow_as_raw(table: pa.Table, label: str) -> RawTable:
 
 
 def strip_text(table: pa.Table) -> pa.Table:
-    """Trim surrounding whitespace and turn blank strings into nulls."""
+    """Trim surrounding whitespace and turn blank strings into nulls (text columns only)."""
     cols = []
     for col in table.columns:
+        if not pa.types.is_string(col.type):
+            cols.append(col)
+            continue
         trimmed = pc.utf8_trim_whitespace(col)
         cols.append(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed))
     return pa.table(cols, names=table.column_names)

@@ -440,3 +440,27 @@ def test_composite_key_duplicate_names_both_columns(con, tmp_path):
     assert [(p["row"], p["column"], p["value"], p["problem"]) for p in _problems(v)] == [
         (3, "process+segment", "p / *", "duplicate process+segment; first seen at row 1")
     ]
+
+
+def test_typed_parquet_times_are_accepted_as_the_same_utc_values_as_text(con, tmp_path):
+    """Parquet timestamps (naive = UTC, or zoned) and dates skip text parsing but end up as from CSV."""
+    accounts = _accounts(con, tmp_path, GOOD_ACCOUNT)
+    stamps = ["2022-03-01 10:00:00", "2022-03-01 23:30:05+02:00", "2022-03-02 00:00:00"]
+    text = _check(con, tmp_path, "events", "account_id,user_id,feature,timestamp",
+                  *[f"A1,u1,f,{s}" for s in stamps], accepted={"accounts": accounts.accepted})
+    utc = [pd.Timestamp(s).tz_localize("UTC") if pd.Timestamp(s).tzinfo is None else pd.Timestamp(s).tz_convert("UTC")
+           for s in stamps]
+    for ts in (pa.array([t.tz_localize(None).to_pydatetime() for t in utc], pa.timestamp("ms")),
+               pa.array([t.to_pydatetime() for t in utc], pa.timestamp("us", tz="Asia/Tokyo"))):
+        path = tmp_path / "events.parquet"
+        pq.write_table(pa.table({"account_id": ["A1"] * 3, "user_id": ["u1"] * 3, "feature": ["f"] * 3, "timestamp": ts}), path)
+        typed = validate(con, TABLES["events"], read_raw(path), {"accounts": accounts.accepted})
+        assert typed.problems.empty
+        got = typed.accepted.to_pandas().sort_values(ROW)["timestamp"].tolist()
+        assert got == text.accepted.to_pandas().sort_values(ROW)["timestamp"].tolist()
+    path = tmp_path / "accounts.parquet"
+    pq.write_table(pa.table({**{c: [v] for c, v in zip(ACCOUNTS.split(","), GOOD_ACCOUNT.split(","))},
+                             "contract_start": pa.array([dt.date(2022, 1, 1)]), "parent_id": pa.array([None], pa.string())}), path)
+    typed = validate(con, TABLES["accounts"], read_raw(path), {})
+    assert typed.problems.empty
+    assert typed.accepted.to_pandas()["contract_start"].tolist() == accounts.accepted.to_pandas()["contract_start"].tolist()

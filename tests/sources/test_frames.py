@@ -16,15 +16,16 @@ from goldpath.sources.readers import ROW, read_frame
 MODEL = (Path(__file__).resolve().parents[2] / "examples" / "crm" / "model.yaml").read_text()
 
 
-def test_read_frame_numbers_rows_and_writes_timestamps_as_text():
+def test_read_frame_numbers_rows_and_keeps_timestamps_typed():
     df = pd.DataFrame({"account_id": ["A1", " A2 "], "timestamp": pd.to_datetime(["2022-03-01 10:00", "2022-03-02 11:30"]),
                        "seats": [3, None]})
     raw = read_frame(df, "<accounts dataframe>")
     t = raw.table
     assert t.column(ROW).to_pylist() == [1, 2]
     assert t.column("account_id").to_pylist() == ["A1", "A2"]
-    # ISO text (with the unit's fraction of a second), which validation parses back exactly
-    assert [v[:19] for v in t.column("timestamp").to_pylist()] == ["2022-03-01 10:00:00", "2022-03-02 11:30:00"]
+    # Typed timestamps stay typed (validation takes them as they are, as UTC)
+    assert pa.types.is_timestamp(t.schema.field("timestamp").type)
+    assert [str(v)[:19] for v in t.column("timestamp").to_pylist()] == ["2022-03-01 10:00:00", "2022-03-02 11:30:00"]
     assert t.column("seats").to_pylist() == ["3", None]
     same = read_frame(pa.Table.from_pandas(df, preserve_index=False), "x")
     assert same.table.column("timestamp").to_pylist() == t.column("timestamp").to_pylist()
