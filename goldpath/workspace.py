@@ -24,7 +24,7 @@ from goldpath.config import WorkspaceConfig, load_config
 from goldpath.contract.checks import consistency_warnings, quality_report
 from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
-from goldpath.engine.connection import connect
+from goldpath.engine.connection import connect, connect_store, inputs_on, into_store, on_engine, temp_table
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import EngineInputs, measures_frame
 from goldpath.errors import GoldpathError, InputError, NotFoundError
@@ -100,6 +100,7 @@ class Workspace:
         self.config: WorkspaceConfig = load_config(self.root, provided=set(self.frames))
         self._model: Model | None = None
         self._con: ibis.BaseBackend | None = None
+        self._engine: ibis.BaseBackend | None = None
         self._dispatchers: list[Dispatcher] = []
         self._last_scored: dt_.date | None = None
         self._lock = threading.RLock()  # see "value ledger and success plans (app writes)"
@@ -114,15 +115,26 @@ class Workspace:
 
     @property
     def con(self) -> ibis.BaseBackend:
-        """The engine connection (opened on first use)."""
+        """The store: a DuckDB connection (opened on first use); also the engine for ``type: duckdb``."""
         if self._con is None:
-            self._con = connect(self.config.engine, self.root)
+            self._con = connect_store(self.config.engine, self.root)
         return self._con
+
+    @property
+    def engine(self) -> ibis.BaseBackend:
+        """The compute engine of the daily fact and the measures: the store itself for DuckDB, else
+        PySpark or a warehouse (goldpath.engine.connection)."""
+        if self._engine is None:
+            self._engine = self.con if self.config.engine.type == "duckdb" else connect(self.config.engine, self.root)
+        return self._engine
 
     def close(self) -> None:
         """Wait (up to ``alerts_wait_seconds``) for alert deliveries, then close the connection."""
         if self._con is not None:
             self._finish_alerts()
+            if self._engine is not None and self._engine is not self._con:
+                self._engine.disconnect()
+            self._engine = None
             self._con.disconnect()
             self._con = None
 
@@ -148,8 +160,9 @@ class Workspace:
         model = self.model  # a broken model file stops the run before the (long) load
         con = self.con
         raws, results, accepted = self._validate_sources()
-        events = accepted["events"]
-        deduped = con.create_table(f"_dedup_{uuid.uuid4().hex[:8]}", dedupe_events(events), temp=True)
+        # Deduplication and the daily fact run on the compute engine; the fact lands in the store.
+        events, accounts = on_engine(self.engine, accepted["events"]), on_engine(self.engine, accepted["accounts"])
+        deduped = temp_table(self.engine, "_dedup_", dedupe_events(events))
         n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
         duplicates = n_events - n_kept
         fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
@@ -158,14 +171,14 @@ class Workspace:
         zones = _zone_fingerprint(accepted["accounts"], origin)
         from_day, why_full = self._incremental_start(zones, full)
         if from_day is None:
-            con.create_table(fact_tmp, daily_usage(deduped, accepted["accounts"]), temp=True)
+            into_store(con, fact_tmp, daily_usage(deduped, accounts))
         else:
             # Only days from the lookback on are re-aggregated; a UTC day of margin keeps
             # every event whose local day is in range.
             margin = pd.Timestamp(from_day) - pd.Timedelta(days=1)
             recent = deduped.filter(deduped.timestamp >= margin)
-            fact = daily_usage(recent, accepted["accounts"])
-            con.create_table(fact_tmp, fact.filter(fact.day >= from_day), temp=True)
+            fact = daily_usage(recent, accounts)
+            into_store(con, fact_tmp, fact.filter(fact.day >= from_day))
         fact_note = (
             f"events: incremental load, days from {from_day} re-aggregated (lookback {self.config.lookback_days} "
             f"days); older days kept as stored (`goldpath ingest --full` rebuilds them)"
@@ -353,7 +366,7 @@ class Workspace:
         con = self.con
         dates = sorted(set(dates))
         inputs = self._engine_inputs()
-        measures = measures_frame(inputs, model, dates)
+        measures = measures_frame(inputs_on(self.engine, inputs), model, dates)
         previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]
