@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -179,18 +178,20 @@ def with_local_day(t: ir.Table, calendar: LocalCalendar, ts: str = "timestamp", 
 
 
 def dedupe_events(events: ir.Table) -> ir.Table:
-    """Keep the first row of each event: same ``event_id``, or same account, user, feature and time."""
-    sep = "\x1f"
-    natural = ibis.literal(sep).join(
-        [
-            events.account_id,
-            events.user_id.fill_null(""),
-            events.feature,
-            events.timestamp.cast(dt.string),
-        ]
-    )
-    key = ibis.coalesce(ibis.literal("id") + sep + events.event_id, ibis.literal("nk") + sep + natural)
-    w = ibis.window(group_by=[events.account_id, key], order_by=events[ROW])
+    """Keep the first row of each event: same ``event_id``, or same account, user, feature and time.
+
+    The window partitions on the columns themselves (no key text is built per event): rows
+    with an ``event_id`` by ``(account_id, event_id)``, the others by ``(account_id,
+    user_id, feature, timestamp)`` with a null ``event_id``, so the two kinds never meet.
+    Partitions group nulls together, as the natural key's empty user did.
+    """
+    no_id = events.event_id.isnull()
+
+    def natural(col: ir.Column) -> ir.Column:
+        return ibis.ifelse(no_id, col, ibis.null(col.type()))
+
+    keys = [events.account_id, events.event_id, natural(events.user_id), natural(events.feature), natural(events.timestamp)]
+    w = ibis.window(group_by=keys, order_by=events[ROW])
     ranked = events.mutate(_n=ibis.row_number().over(w))
     return ranked.filter(ranked._n == 0).drop("_n")
 

@@ -200,7 +200,10 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     seen = f.group_by("account_id").aggregate(
         _first_day=f.day.min(), _first_user_day=f.day.min(where=f.user_id.notnull())
     )
-    fw = f.join(base.select("as_of", "account_id", "window_from"), "account_id")
+    # Only the days some window covers: a constant range the engine can push to the scan
+    # (and to row groups of a stored fact), before the join multiplies rows by dates.
+    span = f.filter((f.day >= min(spine_df["window_start"])) & (f.day <= max(spine_df["as_of"])))
+    fw = span.join(base.select("as_of", "account_id", "window_from"), "account_id")
     fw = fw.filter((fw.day >= fw.window_from) & (fw.day <= fw.as_of)).drop("window_from")
     keys = ["as_of", "account_id"]
 
@@ -221,7 +224,7 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     bk = bk.left_join(adopted_f, [bk.as_of == adopted_f.as_of, bk.account_id == adopted_f.account_id, bk.feature == adopted_f.feature])
     key = bk.group_by([bk.as_of, bk.account_id]).aggregate(
         key_features_total=bk.feature.nunique(),
-        key_features_adopted=bk.feature_users.notnull().cast("int64").sum(),
+        key_features_adopted=bk.feature_users.count(),  # non-null: adopted
     )
 
     # Processes: which ran, on how many working days, by whom.
@@ -243,10 +246,11 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
         criticality_total=bp.criticality.sum(),
         criticality_run=bp.criticality.sum(where=ran),
         processes_total=bp.count(),
-        processes_run=ran.cast("int64").sum(),
+        # Counts, not sums of booleans cast to int64: PostgreSQL has no boolean -> bigint cast.
+        processes_run=bp.count(where=ran),
         critical_weight=bp.criticality.sum(where=is_critical),
         critical_regular_weight=regular.sum(where=is_critical),
-        critical_processes=is_critical.cast("int64").sum(),
+        critical_processes=bp.count(where=is_critical),
     )
     critical = crit.filter(crit.criticality >= model.params.critical_min).select("account_id", "process")
     cu = fp.filter(fp.user_id.notnull()).join(critical, ["account_id", "process"])
