@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CRM6   ?= ../shared/data/crm6
 
-.PHONY: demo test test-fast example docs clean
+.PHONY: demo test test-fast example docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ example: $(STAMP)
 ## Regenerate docs/data-contract.md from the contract specs.
 docs: $(STAMP)
 	$(BIN)/python -m goldpath.contract.docs > docs/data-contract.md
+
+## Refresh docs/screenshots/*.png from the browser test (needs /usr/bin/chromium).
+screenshots: $(STAMP)
+	GOLDPATH_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser tests/web/test_browser.py
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache

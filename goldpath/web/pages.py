@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -80,6 +81,7 @@ def _web(request: Request) -> WebState:
             web = getattr(state, "web", None)
             if web is None:
                 web = state.web = WebState()
+                state.session_user = _user  # a signed-in browser may also read the REST API
     return web
 
 
@@ -110,6 +112,16 @@ def _render(request: Request, name: str, status_code: int = 200, **context: Any)
     flashes = _web(request).flashes.pop(sid, [])
     ctx = {"user": _user(request), "flashes": flashes, "nav": name.removesuffix(".html"), **context}
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def _gate(request: Request) -> Response | None:
+    """Sign-in first where reads need a token (``server.read_access: token``, the default)."""
+    from goldpath.api.auth import reads_open
+
+    if reads_open(request) or _user(request) is not None:
+        return None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
 
 
 def _not_found(request: Request, text: str) -> HTMLResponse:
@@ -147,8 +159,10 @@ def _ordered(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 @router.get("/", response_class=HTMLResponse)
-def portfolio(request: Request, as_of: str | None = None, segment: str | None = None) -> HTMLResponse:
+def portfolio(request: Request, as_of: str | None = None, segment: str | None = None) -> Response:
     """Accounts and ARR per tier, the Engagement x Indispensability matrix, tiers over time."""
+    if (gate := _gate(request)) is not None:
+        return gate
     with _workspace(request) as ws:
         try:
             scores = ws.scores(as_of)
@@ -187,8 +201,10 @@ def portfolio(request: Request, as_of: str | None = None, segment: str | None = 
 
 
 @router.get("/accounts", response_class=HTMLResponse)
-def accounts(request: Request, q: str = "", tier: str = "") -> HTMLResponse:
+def accounts(request: Request, q: str = "", tier: str = "") -> Response:
     """Every scored account on the latest date, searchable by id, name or segment."""
+    if (gate := _gate(request)) is not None:
+        return gate
     with _workspace(request) as ws:
         scores = ws.scores()
     rows = _ordered(scores)
@@ -204,8 +220,10 @@ def accounts(request: Request, q: str = "", tier: str = "") -> HTMLResponse:
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account(request: Request, account_id: str) -> HTMLResponse:
+def account(request: Request, account_id: str) -> Response:
     """Both axes with their exact decomposition, trend, path to the next tier, ledger, actions, plan."""
+    if (gate := _gate(request)) is not None:
+        return gate
     with _workspace(request) as ws:
         try:
             expl = ws.explain(account_id)
@@ -263,8 +281,10 @@ def _records(ledger: Any, name: str) -> list[dict]:
 
 
 @router.get("/migrations", response_class=HTMLResponse)
-def migrations(request: Request, start: str | None = None, end: str | None = None) -> HTMLResponse:
+def migrations(request: Request, start: str | None = None, end: str | None = None) -> Response:
     """Tier migration matrix (accounts and ARR) between two stored dates."""
+    if (gate := _gate(request)) is not None:
+        return gate
     start = request.query_params.get("from", start)
     end = request.query_params.get("to", end)
     with _workspace(request) as ws:
@@ -316,8 +336,10 @@ def backtest_slot(request: Request, lead: str) -> dict:
 
 
 @router.get("/backtest", response_class=HTMLResponse)
-def backtest(request: Request, lead: str = "90d") -> HTMLResponse:
+def backtest(request: Request, lead: str = "90d") -> Response:
     """Renewal by tier, AUCs, calibration and the claims, from ``Workspace.backtest``."""
+    if (gate := _gate(request)) is not None:
+        return gate
     slot = backtest_slot(request, lead)
     ctx: dict[str, Any] = {"title": "Backtest", "lead": lead, "slot": slot}
     if slot["status"] == "done":
@@ -333,6 +355,8 @@ def backtest(request: Request, lead: str = "90d") -> HTMLResponse:
 @router.get("/report.html")
 def report_download(request: Request, as_of: str | None = None) -> Response:
     """The offline report of ``goldpath report``, as a download."""
+    if (gate := _gate(request)) is not None:
+        return gate
     from goldpath.web.report import build_report
 
     with _workspace(request) as ws:
@@ -351,9 +375,9 @@ def signin_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/signin")
 def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
-    from goldpath.api.auth import resolve_token
+    from goldpath.api.auth import name_for_token
 
-    name = resolve_token(token.strip())
+    name = name_for_token(request, token.strip())
     if not name:
         return _render(request, "signin.html", status_code=401, title="Sign in", next=_safe_next(next),
                        error="That token is not valid: ask an admin for one from GOLDPATH_API_TOKENS.")

@@ -33,11 +33,23 @@ def copy_workspace(src: Path, dst: Path) -> Path:
     return dst
 
 
-def make_app(path: Path):
+@pytest.fixture(scope="session")
+def api_tokens() -> str:
+    """``GOLDPATH_API_TOKENS`` for the tests' servers: dana and ops."""
+    return TOKENS
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo_built, tmp_path_factory) -> Path:
+    """A private copy of the built example for one test module."""
+    return copy_workspace(demo_built, tmp_path_factory.mktemp("demo-copy") / "ws")
+
+
+def make_app(path: Path, **settings):
     """The server app on a workspace (the REST API's app, which includes the dashboard's router)."""
     from goldpath.api.app import create_app
 
-    return create_app(path)
+    return create_app(path, settings=settings or None)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +57,7 @@ def web(demo_built, tmp_path_factory, monkeypatch_module):
     """A TestClient on a private copy of the example (writes do not leak between modules)."""
     monkeypatch_module.setenv("GOLDPATH_API_TOKENS", TOKENS)
     path = copy_workspace(demo_built, tmp_path_factory.mktemp("web") / "ws")
-    application = make_app(path)
+    application = make_app(path, read_access="open")  # test_pages checks the default (token) on its own
     with TestClient(application) as client:
         client.workspace_path = path
         yield client

@@ -168,6 +168,22 @@ def test_report_is_self_contained_with_the_riskiest_accounts(web):
     assert 'id="matrix"' in html and 'id="migrations"' in html
 
 
+def test_reads_need_a_sign_in_where_the_server_says_so(web, monkeypatch):
+    from goldpath.config import ServerConfig
+
+    monkeypatch.setattr(web.app.state, "server", ServerConfig(read_access="token"))
+    for url in ("/", "/accounts?q=a0", "/accounts/A003", "/migrations", "/backtest", "/report.html"):
+        r = web.get(url, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/signin?next=/"), url
+    assert web.get("/signin").status_code == 200 and web.get("/static/goldpath.css").status_code == 200
+    r = web.post("/signin", data={"token": "ops-token", "next": "/accounts?q=a0"}, follow_redirects=False)
+    assert r.headers["location"] == "/accounts?q=a0"
+    assert web.get("/accounts/A003").status_code == 200
+    assert web.get("/api/v1/portfolio").status_code == 200  # the session also reads the REST API
+    web.post("/signout")
+    assert web.get("/", follow_redirects=False).status_code == 303
+
+
 def test_writes_need_a_signed_in_token(web):
     r = web.post("/accounts/A092/contacts", data={"name": "X", "role": "team"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/signin")
