@@ -102,16 +102,11 @@ FROM (
                 "t2"."value",
                 "t2"."_row",
                 ROW_NUMBER() OVER (
-                  PARTITION BY "t2"."account_id", COALESCE(
-                    'id' || '' || "t2"."event_id",
-                    'nk' || '' || CONCAT_WS(
-                      '',
-                      "t2"."account_id",
-                      COALESCE("t2"."user_id", ''),
-                      "t2"."feature",
-                      CAST("t2"."timestamp" AS VARCHAR)
-                    )
-                  )
+                  PARTITION BY "t2"."account_id", "t2"."event_id", CASE WHEN "t2"."event_id" IS NULL THEN "t2"."user_id" ELSE CAST(NULL AS VARCHAR) END, CASE WHEN "t2"."event_id" IS NULL THEN "t2"."feature" ELSE CAST(NULL AS VARCHAR) END, CASE
+                    WHEN "t2"."event_id" IS NULL
+                    THEN "t2"."timestamp"
+                    ELSE CAST(NULL AS TIMESTAMP)
+                  END
                   ORDER BY "t2"."_row" ASC
                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
                 ) - 1 AS "_n"

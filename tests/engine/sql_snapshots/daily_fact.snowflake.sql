@@ -96,19 +96,7 @@ FROM (
                 "t2"."value",
                 "t2"."_row",
                 ROW_NUMBER() OVER (
-                  PARTITION BY "t2"."account_id", COALESCE(
-                    CONCAT(CONCAT('id', ''), "t2"."event_id"),
-                    CONCAT(
-                      CONCAT('nk', ''),
-                      CONCAT_WS(
-                        '',
-                        "t2"."account_id",
-                        COALESCE("t2"."user_id", ''),
-                        "t2"."feature",
-                        CAST("t2"."timestamp" AS VARCHAR)
-                      )
-                    )
-                  )
+                  PARTITION BY "t2"."account_id", "t2"."event_id", IFF("t2"."event_id" IS NULL, "t2"."user_id", CAST(NULL AS VARCHAR)), IFF("t2"."event_id" IS NULL, "t2"."feature", CAST(NULL AS VARCHAR)), IFF("t2"."event_id" IS NULL, "t2"."timestamp", CAST(NULL AS TIMESTAMP))
                   ORDER BY "t2"."_row" ASC
                 ) - 1 AS "_n"
               FROM "events" AS "t2"

@@ -1,10 +1,10 @@
-WITH "t45" AS (
+WITH "t46" AS (
   SELECT
     "t26"."account_id",
     "t26"."segment",
-    "t39"."process",
-    "t37"."c_seg",
-    "t38"."c_star",
+    "t40"."process",
+    "t38"."c_seg",
+    "t39"."c_star",
     "t32"."c_ovr"
   FROM (
     SELECT
@@ -19,7 +19,7 @@ WITH "t45" AS (
       SELECT DISTINCT
         "t9"."process"
       FROM "process_criticality" AS "t9"
-    ) AS "t21"
+    ) AS "t20"
     UNION
     SELECT
       *
@@ -27,8 +27,8 @@ WITH "t45" AS (
       SELECT
         "t10"."process"
       FROM "criticality_overrides" AS "t10"
-    ) AS "t22"
-  ) AS "t39"
+    ) AS "t21"
+  ) AS "t40"
   LEFT OUTER JOIN (
     SELECT
       "t9"."process",
@@ -37,8 +37,8 @@ WITH "t45" AS (
     FROM "process_criticality" AS "t9"
     WHERE
       "t9"."segment" <> '*'
-  ) AS "t37"
-    ON "t39"."process" = "t37"."process" AND "t26"."segment" = "t37"."segment"
+  ) AS "t38"
+    ON "t40"."process" = "t38"."process" AND "t26"."segment" = "t38"."segment"
   LEFT OUTER JOIN (
     SELECT
       "t9"."process",
@@ -46,8 +46,8 @@ WITH "t45" AS (
     FROM "process_criticality" AS "t9"
     WHERE
       "t9"."segment" = '*'
-  ) AS "t38"
-    ON "t39"."process" = "t38"."process"
+  ) AS "t39"
+    ON "t40"."process" = "t39"."process"
   LEFT OUTER JOIN (
     SELECT
       "t10"."account_id",
@@ -55,18 +55,18 @@ WITH "t45" AS (
       "t10"."criticality" AS "c_ovr"
     FROM "criticality_overrides" AS "t10"
   ) AS "t32"
-    ON "t26"."account_id" = "t32"."account_id" AND "t39"."process" = "t32"."process"
-), "t50" AS (
+    ON "t26"."account_id" = "t32"."account_id" AND "t40"."process" = "t32"."process"
+), "t51" AS (
   SELECT
-    "t46"."account_id",
-    "t46"."segment",
-    "t46"."arr",
-    "t46"."seats",
-    "t46"."contract_start",
-    "t46"."as_of",
-    "t46"."window_start",
-    "t46"."window_days",
-    "t46"."working_days"
+    "t47"."account_id",
+    "t47"."segment",
+    "t47"."arr",
+    "t47"."seats",
+    "t47"."contract_start",
+    "t47"."as_of",
+    "t47"."window_start",
+    "t47"."window_days",
+    "t47"."working_days"
   FROM (
     SELECT
       *
@@ -77,10 +77,10 @@ WITH "t45" AS (
         "t27"."arr",
         "t27"."seats",
         "t27"."contract_start",
-        "t18"."as_of",
-        "t18"."window_start",
-        "t18"."window_days",
-        "t18"."working_days"
+        "t17"."as_of",
+        "t17"."window_start",
+        "t17"."window_days",
+        "t17"."working_days"
       FROM (
         SELECT
           "t7"."account_id",
@@ -90,11 +90,11 @@ WITH "t45" AS (
           "t7"."contract_start"
         FROM "accounts" AS "t7"
       ) AS "t27"
-      CROSS JOIN "memtable_1" AS "t18"
-    ) AS "t41"
+      CROSS JOIN "memtable_1" AS "t17"
+    ) AS "t42"
     WHERE
-      "t41"."contract_start" <= "t41"."as_of"
-  ) AS "t46"
+      "t42"."contract_start" <= "t42"."as_of"
+  ) AS "t47"
   WHERE
     NOT EXISTS(
       SELECT
@@ -106,210 +106,217 @@ WITH "t45" AS (
         FROM "renewals" AS "t8"
         WHERE
           "t8"."outcome" = 'churned'
-      ) AS "t36"
+      ) AS "t37"
       WHERE
-        "t46"."account_id" = "t36"."account_id" AND "t36"."churn_date" <= "t46"."as_of"
+        "t47"."account_id" = "t37"."account_id" AND "t37"."churn_date" <= "t47"."as_of"
     )
-), "t68" AS (
+), "t69" AS (
   SELECT
-    "t64"."account_id",
-    "t64"."segment",
-    "t64"."arr",
-    "t64"."seats",
-    "t64"."contract_start",
-    "t64"."as_of",
-    "t64"."window_start",
-    "t64"."window_days",
-    "t64"."model_segment",
-    "t64"."tenure_days",
-    "t64"."window_from",
-    "t67"."working_days"
+    "t65"."account_id",
+    "t65"."segment",
+    "t65"."arr",
+    "t65"."seats",
+    "t65"."contract_start",
+    "t65"."as_of",
+    "t65"."window_start",
+    "t65"."window_days",
+    "t65"."model_segment",
+    "t65"."tenure_days",
+    "t65"."window_from",
+    "t68"."working_days"
   FROM (
     SELECT
-      "t62".*
+      "t63".*
       EXCLUDE ("working_days")
     FROM (
       SELECT
-        "t53"."account_id",
-        "t53"."segment",
-        "t53"."arr",
-        "t53"."seats",
-        "t53"."contract_start",
-        "t53"."as_of",
-        "t53"."window_start",
-        DATEDIFF(DAY, GREATEST("t53"."window_start", "t53"."contract_start"), "t53"."as_of") + 1 AS "window_days",
-        "t53"."working_days",
+        "t54"."account_id",
+        "t54"."segment",
+        "t54"."arr",
+        "t54"."seats",
+        "t54"."contract_start",
+        "t54"."as_of",
+        "t54"."window_start",
+        DATEDIFF(DAY, GREATEST("t54"."window_start", "t54"."contract_start"), "t54"."as_of") + 1 AS "window_days",
+        "t54"."working_days",
         CASE
           WHEN TRUE AND (
-            DATEDIFF(DAY, "t53"."contract_start", "t53"."as_of") <= 60.0
+            DATEDIFF(DAY, "t54"."contract_start", "t54"."as_of") <= 60.0
           )
           THEN 'onboarding'
-          WHEN TRUE AND "t53"."segment" IN ('starter')
+          WHEN TRUE AND "t54"."segment" IN ('starter')
           THEN 'starter'
           ELSE 'default'
         END AS "model_segment",
-        DATEDIFF(DAY, "t53"."contract_start", "t53"."as_of") AS "tenure_days",
-        GREATEST("t53"."window_start", "t53"."contract_start") AS "window_from"
-      FROM "t50" AS "t53"
-    ) AS "t62"
-  ) AS "t64"
+        DATEDIFF(DAY, "t54"."contract_start", "t54"."as_of") AS "tenure_days",
+        GREATEST("t54"."window_start", "t54"."contract_start") AS "window_from"
+      FROM "t51" AS "t54"
+    ) AS "t63"
+  ) AS "t65"
   LEFT OUTER JOIN (
     SELECT
-      "t65"."as_of",
-      "t65"."account_id",
-      SUM("t65"."is_working") AS "working_days"
+      "t66"."as_of",
+      "t66"."account_id",
+      SUM("t66"."is_working") AS "working_days"
     FROM (
       SELECT
-        "t61"."as_of",
-        "t61"."account_id",
-        "t61"."window_from",
-        "t16"."day",
-        "t16"."is_working"
+        "t62"."as_of",
+        "t62"."account_id",
+        "t62"."window_from",
+        "t15"."day",
+        "t15"."is_working"
       FROM (
         SELECT
-          "t53"."as_of",
-          "t53"."account_id",
-          GREATEST("t53"."window_start", "t53"."contract_start") AS "window_from"
-        FROM "t50" AS "t53"
-      ) AS "t61"
-      INNER JOIN "memtable_2" AS "t16"
-        ON "t16"."day" >= "t61"."window_from" AND "t16"."day" <= "t61"."as_of"
-    ) AS "t65"
+          "t54"."as_of",
+          "t54"."account_id",
+          GREATEST("t54"."window_start", "t54"."contract_start") AS "window_from"
+        FROM "t51" AS "t54"
+      ) AS "t62"
+      INNER JOIN "memtable_2" AS "t15"
+        ON "t15"."day" >= "t62"."window_from" AND "t15"."day" <= "t62"."as_of"
+    ) AS "t66"
     GROUP BY
       1,
       2
-  ) AS "t67"
-    ON "t64"."as_of" = "t67"."as_of" AND "t64"."account_id" = "t67"."account_id"
-), "t84" AS (
+  ) AS "t68"
+    ON "t65"."as_of" = "t68"."as_of" AND "t65"."account_id" = "t68"."account_id"
+), "t85" AS (
   SELECT
-    "t81"."as_of",
-    "t81"."account_id",
-    "t81"."user_id",
-    "t81"."day",
-    "t17"."process"
+    "t82"."as_of",
+    "t82"."account_id",
+    "t82"."user_id",
+    "t82"."day",
+    "t16"."process"
   FROM (
     SELECT
-      "t79".*
+      "t80".*
       EXCLUDE ("window_from")
     FROM (
       SELECT
         *
       FROM (
         SELECT
-          "t12"."account_id",
-          "t12"."user_id",
-          "t12"."day",
-          "t12"."feature",
-          "t12"."events",
-          "t12"."quantity",
-          "t12"."value",
-          "t71"."as_of",
-          "t71"."window_from"
-        FROM "daily_usage" AS "t12"
+          "t33"."account_id",
+          "t33"."user_id",
+          "t33"."day",
+          "t33"."feature",
+          "t33"."events",
+          "t33"."quantity",
+          "t33"."value",
+          "t72"."as_of",
+          "t72"."window_from"
+        FROM (
+          SELECT
+            *
+          FROM "daily_usage" AS "t0"
+          WHERE
+            "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
+            AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
+        ) AS "t33"
         INNER JOIN (
           SELECT
-            "t69"."as_of",
-            "t69"."account_id",
-            "t69"."window_from"
-          FROM "t68" AS "t69"
-        ) AS "t71"
-          ON "t12"."account_id" = "t71"."account_id"
-      ) AS "t78"
+            "t70"."as_of",
+            "t70"."account_id",
+            "t70"."window_from"
+          FROM "t69" AS "t70"
+        ) AS "t72"
+          ON "t33"."account_id" = "t72"."account_id"
+      ) AS "t79"
       WHERE
-        "t78"."day" >= "t78"."window_from" AND "t78"."day" <= "t78"."as_of"
-    ) AS "t79"
-  ) AS "t81"
-  INNER JOIN "process_features" AS "t17"
-    ON "t81"."feature" = "t17"."feature"
+        "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
+    ) AS "t80"
+  ) AS "t82"
+  INNER JOIN "process_features" AS "t16"
+    ON "t82"."feature" = "t16"."feature"
 )
 SELECT
-  "t107"."as_of",
-  "t107"."account_id",
-  "t107"."segment",
-  "t107"."model_segment",
-  "t107"."seats",
-  "t107"."tenure_days",
-  "t107"."window_from",
-  "t107"."window_days",
-  "t107"."working_days",
-  "t107"."segment_key",
-  "t107"."active_users",
-  "t107"."user_days",
-  "t107"."key_features_total",
-  "t107"."key_features_adopted",
-  "t107"."criticality_total",
-  "t107"."criticality_run",
-  "t107"."processes_total",
-  "t107"."processes_run",
-  "t107"."critical_weight",
-  "t107"."critical_regular_weight",
-  "t107"."critical_processes",
-  "t107"."critical_users",
-  "t107"."nps",
-  "t107"."nps__date",
-  "t107"."won_value_90d",
-  "t107"."won_value_90d__date",
-  "t107"."users_unknown",
+  "t108"."as_of",
+  "t108"."account_id",
+  "t108"."segment",
+  "t108"."model_segment",
+  "t108"."seats",
+  "t108"."tenure_days",
+  "t108"."window_from",
+  "t108"."window_days",
+  "t108"."working_days",
+  "t108"."segment_key",
+  "t108"."active_users",
+  "t108"."user_days",
+  "t108"."key_features_total",
+  "t108"."key_features_adopted",
+  "t108"."criticality_total",
+  "t108"."criticality_run",
+  "t108"."processes_total",
+  "t108"."processes_run",
+  "t108"."critical_weight",
+  "t108"."critical_regular_weight",
+  "t108"."critical_processes",
+  "t108"."critical_users",
+  "t108"."nps",
+  "t108"."nps__date",
+  "t108"."won_value_90d",
+  "t108"."won_value_90d__date",
+  "t108"."users_unknown",
   IFF(
-    "t107"."users_unknown",
+    "t108"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t107"."seats" > 0,
-      CAST("t107"."active_users" AS DOUBLE) / CAST("t107"."seats" AS DOUBLE),
+      "t108"."seats" > 0,
+      CAST("t108"."active_users" AS DOUBLE) / CAST("t108"."seats" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "active_seat_ratio",
   IFF(
-    "t107"."users_unknown",
+    "t108"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
       (
-        "t107"."active_users" * "t107"."window_days"
+        "t108"."active_users" * "t108"."window_days"
       ) > 0,
-      CAST("t107"."user_days" AS DOUBLE) / CAST("t107"."active_users" * "t107"."window_days" AS DOUBLE),
+      CAST("t108"."user_days" AS DOUBLE) / CAST("t108"."active_users" * "t108"."window_days" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "stickiness",
   IFF(
-    "t107"."users_unknown",
+    "t108"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t107"."active_users" > 0,
-      CAST("t107"."user_days" AS DOUBLE) / CAST("t107"."active_users" AS DOUBLE),
+      "t108"."active_users" > 0,
+      CAST("t108"."user_days" AS DOUBLE) / CAST("t108"."active_users" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "active_days_per_active_user",
   IFF(
-    "t107"."users_unknown",
+    "t108"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t107"."key_features_total" > 0,
-      CAST("t107"."key_features_adopted" AS DOUBLE) / CAST("t107"."key_features_total" AS DOUBLE),
+      "t108"."key_features_total" > 0,
+      CAST("t108"."key_features_adopted" AS DOUBLE) / CAST("t108"."key_features_total" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "key_feature_adoption",
   IFF(
-    "t107"."criticality_total" > 0,
-    "t107"."criticality_run" / "t107"."criticality_total",
+    "t108"."criticality_total" > 0,
+    "t108"."criticality_run" / "t108"."criticality_total",
     CAST(NULL AS DOUBLE)
   ) AS "process_coverage",
   IFF(
-    "t107"."working_days" > 0,
+    "t108"."working_days" > 0,
     IFF(
-      "t107"."critical_weight" > 0,
-      "t107"."critical_regular_weight" / "t107"."critical_weight",
+      "t108"."critical_weight" > 0,
+      "t108"."critical_regular_weight" / "t108"."critical_weight",
       CAST(NULL AS DOUBLE)
     ),
     CAST(NULL AS DOUBLE)
   ) AS "critical_process_regularity",
   IFF(
-    "t107"."users_unknown",
+    "t108"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t107"."critical_processes" > 0,
+      "t108"."critical_processes" > 0,
       IFF(
-        "t107"."active_users" > 0,
-        CAST("t107"."critical_users" AS DOUBLE) / CAST("t107"."active_users" AS DOUBLE),
+        "t108"."active_users" > 0,
+        CAST("t108"."critical_users" AS DOUBLE) / CAST("t108"."active_users" AS DOUBLE),
         CAST(NULL AS DOUBLE)
       ),
       CAST(NULL AS DOUBLE)
@@ -317,406 +324,377 @@ SELECT
   ) AS "critical_process_reach"
 FROM (
   SELECT
-    "t106".*
+    "t107".*
     EXCLUDE ("_first_day", "_first_user_day")
   FROM (
     SELECT
-      "t105"."as_of",
-      "t105"."account_id",
-      "t105"."segment",
-      "t105"."model_segment",
-      "t105"."seats",
-      "t105"."tenure_days",
-      "t105"."window_from",
-      "t105"."window_days",
-      "t105"."working_days",
-      "t105"."segment_key",
-      COALESCE("t105"."active_users", 0) AS "active_users",
-      COALESCE("t105"."user_days", 0) AS "user_days",
-      COALESCE("t105"."key_features_total", 0) AS "key_features_total",
-      COALESCE("t105"."key_features_adopted", 0) AS "key_features_adopted",
-      COALESCE("t105"."criticality_total", 0) AS "criticality_total",
-      COALESCE("t105"."criticality_run", 0) AS "criticality_run",
-      COALESCE("t105"."processes_total", 0) AS "processes_total",
-      COALESCE("t105"."processes_run", 0) AS "processes_run",
-      COALESCE("t105"."critical_weight", 0) AS "critical_weight",
-      COALESCE("t105"."critical_regular_weight", 0) AS "critical_regular_weight",
-      COALESCE("t105"."critical_processes", 0) AS "critical_processes",
-      COALESCE("t105"."critical_users", 0) AS "critical_users",
-      "t105"."nps",
-      "t105"."nps__date",
-      "t105"."won_value_90d",
-      "t105"."won_value_90d__date",
-      "t105"."_first_day",
-      "t105"."_first_user_day",
+      "t106"."as_of",
+      "t106"."account_id",
+      "t106"."segment",
+      "t106"."model_segment",
+      "t106"."seats",
+      "t106"."tenure_days",
+      "t106"."window_from",
+      "t106"."window_days",
+      "t106"."working_days",
+      "t106"."segment_key",
+      COALESCE("t106"."active_users", 0) AS "active_users",
+      COALESCE("t106"."user_days", 0) AS "user_days",
+      COALESCE("t106"."key_features_total", 0) AS "key_features_total",
+      COALESCE("t106"."key_features_adopted", 0) AS "key_features_adopted",
+      COALESCE("t106"."criticality_total", 0) AS "criticality_total",
+      COALESCE("t106"."criticality_run", 0) AS "criticality_run",
+      COALESCE("t106"."processes_total", 0) AS "processes_total",
+      COALESCE("t106"."processes_run", 0) AS "processes_run",
+      COALESCE("t106"."critical_weight", 0) AS "critical_weight",
+      COALESCE("t106"."critical_regular_weight", 0) AS "critical_regular_weight",
+      COALESCE("t106"."critical_processes", 0) AS "critical_processes",
+      COALESCE("t106"."critical_users", 0) AS "critical_users",
+      "t106"."nps",
+      "t106"."nps__date",
+      "t106"."won_value_90d",
+      "t106"."won_value_90d__date",
+      "t106"."_first_day",
+      "t106"."_first_user_day",
       COALESCE(
         (
-          "t105"."_first_day" <= "t105"."as_of"
+          "t106"."_first_day" <= "t106"."as_of"
         )
         AND (
           (
-            "t105"."_first_user_day" IS NULL
+            "t106"."_first_user_day" IS NULL
           )
           OR (
-            "t105"."_first_user_day" > "t105"."as_of"
+            "t106"."_first_user_day" > "t106"."as_of"
           )
         ),
         FALSE
       ) AS "users_unknown"
     FROM (
       SELECT
-        "t76"."as_of",
-        "t76"."account_id",
-        "t76"."segment",
-        "t76"."model_segment",
-        "t76"."seats",
-        "t76"."tenure_days",
-        "t76"."window_from",
-        "t76"."window_days",
-        "t76"."working_days",
-        "t76"."segment_key",
-        "t88"."active_users",
-        "t88"."user_days",
-        "t102"."key_features_total",
-        "t102"."key_features_adopted",
-        "t104"."criticality_total",
-        "t104"."criticality_run",
-        "t104"."processes_total",
-        "t104"."processes_run",
-        "t104"."critical_weight",
-        "t104"."critical_regular_weight",
-        "t104"."critical_processes",
-        "t99"."critical_users",
-        "t58"."nps",
-        "t58"."nps__date",
-        "t59"."won_value_90d",
-        "t59"."won_value_90d__date",
-        "t40"."_first_day",
-        "t40"."_first_user_day"
+        "t77"."as_of",
+        "t77"."account_id",
+        "t77"."segment",
+        "t77"."model_segment",
+        "t77"."seats",
+        "t77"."tenure_days",
+        "t77"."window_from",
+        "t77"."window_days",
+        "t77"."working_days",
+        "t77"."segment_key",
+        "t89"."active_users",
+        "t89"."user_days",
+        "t101"."key_features_total",
+        "t101"."key_features_adopted",
+        "t105"."criticality_total",
+        "t105"."criticality_run",
+        "t105"."processes_total",
+        "t105"."processes_run",
+        "t105"."critical_weight",
+        "t105"."critical_regular_weight",
+        "t105"."critical_processes",
+        "t102"."critical_users",
+        "t59"."nps",
+        "t59"."nps__date",
+        "t60"."won_value_90d",
+        "t60"."won_value_90d__date",
+        "t41"."_first_day",
+        "t41"."_first_user_day"
       FROM (
         SELECT
-          "t69"."as_of",
-          "t69"."account_id",
-          "t69"."segment",
-          "t69"."model_segment",
-          "t69"."seats",
-          "t69"."tenure_days",
-          "t69"."window_from",
-          "t69"."window_days",
-          COALESCE("t69"."working_days", 0) AS "working_days",
+          "t70"."as_of",
+          "t70"."account_id",
+          "t70"."segment",
+          "t70"."model_segment",
+          "t70"."seats",
+          "t70"."tenure_days",
+          "t70"."window_from",
+          "t70"."window_days",
+          COALESCE("t70"."working_days", 0) AS "working_days",
           IFF(
-            "t69"."model_segment" IN ('default', 'starter', 'onboarding'),
-            "t69"."model_segment",
+            "t70"."model_segment" IN ('default', 'starter', 'onboarding'),
+            "t70"."model_segment",
             'default'
           ) AS "segment_key"
-        FROM "t68" AS "t69"
-      ) AS "t76"
+        FROM "t69" AS "t70"
+      ) AS "t77"
       LEFT OUTER JOIN (
         SELECT
-          "t82"."as_of",
-          "t82"."account_id",
-          COUNT(DISTINCT "t82"."user_id") AS "active_users",
+          "t83"."as_of",
+          "t83"."account_id",
+          COUNT(DISTINCT "t83"."user_id") AS "active_users",
           COUNT(*) AS "user_days"
         FROM (
           SELECT DISTINCT
-            "t80"."as_of",
-            "t80"."account_id",
-            "t80"."user_id",
-            "t80"."day"
+            "t81"."as_of",
+            "t81"."account_id",
+            "t81"."user_id",
+            "t81"."day"
           FROM (
             SELECT
-              "t79".*
+              "t80".*
               EXCLUDE ("window_from")
             FROM (
               SELECT
                 *
               FROM (
                 SELECT
-                  "t12"."account_id",
-                  "t12"."user_id",
-                  "t12"."day",
-                  "t12"."feature",
-                  "t12"."events",
-                  "t12"."quantity",
-                  "t12"."value",
-                  "t71"."as_of",
-                  "t71"."window_from"
-                FROM "daily_usage" AS "t12"
+                  "t33"."account_id",
+                  "t33"."user_id",
+                  "t33"."day",
+                  "t33"."feature",
+                  "t33"."events",
+                  "t33"."quantity",
+                  "t33"."value",
+                  "t72"."as_of",
+                  "t72"."window_from"
+                FROM (
+                  SELECT
+                    *
+                  FROM "daily_usage" AS "t0"
+                  WHERE
+                    "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
+                    AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
+                ) AS "t33"
                 INNER JOIN (
                   SELECT
-                    "t69"."as_of",
-                    "t69"."account_id",
-                    "t69"."window_from"
-                  FROM "t68" AS "t69"
-                ) AS "t71"
-                  ON "t12"."account_id" = "t71"."account_id"
-              ) AS "t78"
+                    "t70"."as_of",
+                    "t70"."account_id",
+                    "t70"."window_from"
+                  FROM "t69" AS "t70"
+                ) AS "t72"
+                  ON "t33"."account_id" = "t72"."account_id"
+              ) AS "t79"
               WHERE
-                "t78"."day" >= "t78"."window_from" AND "t78"."day" <= "t78"."as_of"
-            ) AS "t79"
-          ) AS "t80"
+                "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
+            ) AS "t80"
+          ) AS "t81"
           WHERE
-            "t80"."user_id" IS NOT NULL
-        ) AS "t82"
+            "t81"."user_id" IS NOT NULL
+        ) AS "t83"
         GROUP BY
           1,
           2
-      ) AS "t88"
-        ON "t76"."as_of" = "t88"."as_of" AND "t76"."account_id" = "t88"."account_id"
+      ) AS "t89"
+        ON "t77"."as_of" = "t89"."as_of" AND "t77"."account_id" = "t89"."account_id"
       LEFT OUTER JOIN (
         SELECT
-          "t95"."as_of",
-          "t95"."account_id",
-          COUNT(DISTINCT "t95"."feature") AS "key_features_total",
-          SUM(CAST("t95"."feature_users" IS NOT NULL AS BIGINT)) AS "key_features_adopted"
+          "t96"."as_of",
+          "t96"."account_id",
+          COUNT(DISTINCT "t96"."feature") AS "key_features_total",
+          COUNT("t96"."feature_users") AS "key_features_adopted"
         FROM (
           SELECT
-            "t77"."as_of",
-            "t77"."account_id",
-            "t77"."segment_key",
-            "t13"."feature",
-            "t92"."as_of" AS "as_of_right",
-            "t92"."account_id" AS "account_id_right",
-            "t92"."feature" AS "feature_right",
-            "t92"."feature_users"
+            "t78"."as_of",
+            "t78"."account_id",
+            "t78"."segment_key",
+            "t12"."feature",
+            "t93"."as_of" AS "as_of_right",
+            "t93"."account_id" AS "account_id_right",
+            "t93"."feature" AS "feature_right",
+            "t93"."feature_users"
           FROM (
             SELECT
-              "t69"."as_of",
-              "t69"."account_id",
+              "t70"."as_of",
+              "t70"."account_id",
               IFF(
-                "t69"."model_segment" IN ('default', 'starter', 'onboarding'),
-                "t69"."model_segment",
+                "t70"."model_segment" IN ('default', 'starter', 'onboarding'),
+                "t70"."model_segment",
                 'default'
               ) AS "segment_key"
-            FROM "t68" AS "t69"
-          ) AS "t77"
-          INNER JOIN "memtable_3" AS "t13"
-            ON "t77"."segment_key" = "t13"."segment_key"
+            FROM "t69" AS "t70"
+          ) AS "t78"
+          INNER JOIN "memtable_3" AS "t12"
+            ON "t78"."segment_key" = "t12"."segment_key"
           LEFT OUTER JOIN (
             SELECT
               *
             FROM (
               SELECT
-                "t83"."as_of",
-                "t83"."account_id",
-                "t83"."feature",
-                COUNT(DISTINCT "t83"."user_id") AS "feature_users"
+                "t84"."as_of",
+                "t84"."account_id",
+                "t84"."feature",
+                COUNT(DISTINCT "t84"."user_id") AS "feature_users"
               FROM (
                 SELECT
                   *
                 FROM (
                   SELECT
-                    "t79".*
+                    "t80".*
                     EXCLUDE ("window_from")
                   FROM (
                     SELECT
                       *
                     FROM (
                       SELECT
-                        "t12"."account_id",
-                        "t12"."user_id",
-                        "t12"."day",
-                        "t12"."feature",
-                        "t12"."events",
-                        "t12"."quantity",
-                        "t12"."value",
-                        "t71"."as_of",
-                        "t71"."window_from"
-                      FROM "daily_usage" AS "t12"
+                        "t33"."account_id",
+                        "t33"."user_id",
+                        "t33"."day",
+                        "t33"."feature",
+                        "t33"."events",
+                        "t33"."quantity",
+                        "t33"."value",
+                        "t72"."as_of",
+                        "t72"."window_from"
+                      FROM (
+                        SELECT
+                          *
+                        FROM "daily_usage" AS "t0"
+                        WHERE
+                          "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
+                          AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
+                      ) AS "t33"
                       INNER JOIN (
                         SELECT
-                          "t69"."as_of",
-                          "t69"."account_id",
-                          "t69"."window_from"
-                        FROM "t68" AS "t69"
-                      ) AS "t71"
-                        ON "t12"."account_id" = "t71"."account_id"
-                    ) AS "t78"
+                          "t70"."as_of",
+                          "t70"."account_id",
+                          "t70"."window_from"
+                        FROM "t69" AS "t70"
+                      ) AS "t72"
+                        ON "t33"."account_id" = "t72"."account_id"
+                    ) AS "t79"
                     WHERE
-                      "t78"."day" >= "t78"."window_from" AND "t78"."day" <= "t78"."as_of"
-                  ) AS "t79"
-                ) AS "t80"
+                      "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
+                  ) AS "t80"
+                ) AS "t81"
                 WHERE
-                  "t80"."user_id" IS NOT NULL
-              ) AS "t83"
+                  "t81"."user_id" IS NOT NULL
+              ) AS "t84"
               GROUP BY
                 1,
                 2,
                 3
-            ) AS "t86"
+            ) AS "t87"
             WHERE
-              "t86"."feature_users" >= 2
-          ) AS "t92"
-            ON "t77"."as_of" = "t92"."as_of"
-            AND "t77"."account_id" = "t92"."account_id"
-            AND "t13"."feature" = "t92"."feature"
-        ) AS "t95"
+              "t87"."feature_users" >= 2
+          ) AS "t93"
+            ON "t78"."as_of" = "t93"."as_of"
+            AND "t78"."account_id" = "t93"."account_id"
+            AND "t12"."feature" = "t93"."feature"
+        ) AS "t96"
         GROUP BY
           1,
           2
-      ) AS "t102"
-        ON "t76"."as_of" = "t102"."as_of" AND "t76"."account_id" = "t102"."account_id"
+      ) AS "t101"
+        ON "t77"."as_of" = "t101"."as_of" AND "t77"."account_id" = "t101"."account_id"
       LEFT OUTER JOIN (
         SELECT
-          "t100"."as_of",
-          "t100"."account_id",
-          SUM("t100"."criticality") AS "criticality_total",
-          SUM(IFF(COALESCE("t100"."ran_days", 0) > 0, "t100"."criticality", NULL)) AS "criticality_run",
+          "t103"."as_of",
+          "t103"."account_id",
+          SUM("t103"."criticality") AS "criticality_total",
+          SUM(IFF(COALESCE("t103"."ran_days", 0) > 0, "t103"."criticality", NULL)) AS "criticality_run",
           COUNT(*) AS "processes_total",
-          SUM(CAST(COALESCE("t100"."ran_days", 0) > 0 AS BIGINT)) AS "processes_run",
-          SUM(IFF("t100"."criticality" >= 4.0, "t100"."criticality", NULL)) AS "critical_weight",
+          COUNT_IF(COALESCE("t103"."ran_days", 0) > 0) AS "processes_run",
+          SUM(IFF("t103"."criticality" >= 4.0, "t103"."criticality", NULL)) AS "critical_weight",
           SUM(
             IFF(
-              "t100"."criticality" >= 4.0,
-              "t100"."criticality" * IFF(
-                "t100"."working_days" > 0,
-                CAST(COALESCE("t100"."ran_working_days", 0) AS DOUBLE) / CAST("t100"."working_days" AS DOUBLE),
+              "t103"."criticality" >= 4.0,
+              "t103"."criticality" * IFF(
+                "t103"."working_days" > 0,
+                CAST(COALESCE("t103"."ran_working_days", 0) AS DOUBLE) / CAST("t103"."working_days" AS DOUBLE),
                 CAST(NULL AS DOUBLE)
               ),
               NULL
             )
           ) AS "critical_regular_weight",
-          SUM(CAST("t100"."criticality" >= 4.0 AS BIGINT)) AS "critical_processes"
+          COUNT_IF("t103"."criticality" >= 4.0) AS "critical_processes"
         FROM (
           SELECT
-            "t75"."as_of",
-            "t75"."account_id",
-            "t75"."working_days",
-            "t54"."process",
-            "t54"."criticality",
-            "t97"."ran_days",
-            "t97"."ran_working_days"
+            "t76"."as_of",
+            "t76"."account_id",
+            "t76"."working_days",
+            "t55"."process",
+            "t55"."criticality",
+            "t98"."ran_days",
+            "t98"."ran_working_days"
           FROM (
             SELECT
-              "t69"."as_of",
-              "t69"."account_id",
-              COALESCE("t69"."working_days", 0) AS "working_days"
-            FROM "t68" AS "t69"
-          ) AS "t75"
+              "t70"."as_of",
+              "t70"."account_id",
+              COALESCE("t70"."working_days", 0) AS "working_days"
+            FROM "t69" AS "t70"
+          ) AS "t76"
           INNER JOIN (
             SELECT
-              "t47"."account_id",
-              "t47"."process",
-              COALESCE("t47"."c_ovr", "t47"."c_seg", "t47"."c_star", 0.0) AS "criticality"
-            FROM "t45" AS "t47"
+              "t48"."account_id",
+              "t48"."process",
+              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) AS "criticality"
+            FROM "t46" AS "t48"
             WHERE
-              COALESCE("t47"."c_ovr", "t47"."c_seg", "t47"."c_star", 0.0) > 0
-          ) AS "t54"
-            ON "t75"."account_id" = "t54"."account_id"
+              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) > 0
+          ) AS "t55"
+            ON "t76"."account_id" = "t55"."account_id"
           LEFT OUTER JOIN (
             SELECT
-              "t89"."as_of",
-              "t89"."account_id",
-              "t89"."process",
-              COUNT(DISTINCT "t89"."day") AS "ran_days",
+              "t90"."as_of",
+              "t90"."account_id",
+              "t90"."process",
+              COUNT(DISTINCT "t90"."day") AS "ran_days",
               COUNT(
                 DISTINCT IFF((
-                  DAYOFWEEK("t89"."day") + 6
-                ) % 7 IN (0, 1, 2, 3, 4), "t89"."day", NULL)
+                  DAYOFWEEK("t90"."day") + 6
+                ) % 7 IN (0, 1, 2, 3, 4), "t90"."day", NULL)
               ) AS "ran_working_days"
             FROM (
               SELECT DISTINCT
                 *
-              FROM "t84" AS "t87"
-            ) AS "t89"
+              FROM "t85" AS "t88"
+            ) AS "t90"
             GROUP BY
               1,
               2,
               3
-          ) AS "t97"
-            ON "t75"."as_of" = "t97"."as_of"
-            AND "t75"."account_id" = "t97"."account_id"
-            AND "t54"."process" = "t97"."process"
-        ) AS "t100"
+          ) AS "t98"
+            ON "t76"."as_of" = "t98"."as_of"
+            AND "t76"."account_id" = "t98"."account_id"
+            AND "t55"."process" = "t98"."process"
+        ) AS "t103"
         GROUP BY
           1,
           2
-      ) AS "t104"
-        ON "t76"."as_of" = "t104"."as_of" AND "t76"."account_id" = "t104"."account_id"
+      ) AS "t105"
+        ON "t77"."as_of" = "t105"."as_of" AND "t77"."account_id" = "t105"."account_id"
       LEFT OUTER JOIN (
         SELECT
-          "t96"."as_of",
-          "t96"."account_id",
-          COUNT(DISTINCT "t96"."user_id") AS "critical_users"
+          "t97"."as_of",
+          "t97"."account_id",
+          COUNT(DISTINCT "t97"."user_id") AS "critical_users"
         FROM (
           SELECT
-            "t93"."as_of",
-            "t93"."account_id",
-            "t93"."user_id",
-            "t93"."day",
-            "t93"."process"
+            "t94"."as_of",
+            "t94"."account_id",
+            "t94"."user_id",
+            "t94"."day",
+            "t94"."process"
           FROM (
             SELECT DISTINCT
               *
-            FROM "t84" AS "t87"
+            FROM "t85" AS "t88"
             WHERE
-              "t87"."user_id" IS NOT NULL
-          ) AS "t93"
+              "t88"."user_id" IS NOT NULL
+          ) AS "t94"
           INNER JOIN (
             SELECT
-              "t47"."account_id",
-              "t47"."process"
-            FROM "t45" AS "t47"
+              "t48"."account_id",
+              "t48"."process"
+            FROM "t46" AS "t48"
             WHERE
-              COALESCE("t47"."c_ovr", "t47"."c_seg", "t47"."c_star", 0.0) > 0
-              AND COALESCE("t47"."c_ovr", "t47"."c_seg", "t47"."c_star", 0.0) >= 4.0
-          ) AS "t55"
-            ON "t93"."account_id" = "t55"."account_id" AND "t93"."process" = "t55"."process"
-        ) AS "t96"
+              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) > 0
+              AND COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) >= 4.0
+          ) AS "t56"
+            ON "t94"."account_id" = "t56"."account_id" AND "t94"."process" = "t56"."process"
+        ) AS "t97"
         GROUP BY
           1,
           2
-      ) AS "t99"
-        ON "t76"."as_of" = "t99"."as_of" AND "t76"."account_id" = "t99"."account_id"
-      LEFT OUTER JOIN (
-        SELECT
-          "t48"."as_of",
-          "t48"."account_id",
-          "t48"."value" AS "nps",
-          "t48"."date" AS "nps__date"
-        FROM (
-          SELECT
-            "t42"."account_id",
-            "t42"."metric",
-            "t42"."value",
-            "t42"."date",
-            "t42"."_row",
-            "t42"."as_of",
-            "t42"."since",
-            ROW_NUMBER() OVER (
-              PARTITION BY "t42"."as_of", "t42"."account_id"
-              ORDER BY "t42"."date" DESC NULLS LAST
-            ) - 1 AS "_n"
-          FROM (
-            SELECT
-              "t34"."account_id",
-              "t34"."metric",
-              "t34"."value",
-              "t34"."date",
-              "t34"."_row",
-              "t14"."as_of",
-              "t14"."since"
-            FROM (
-              SELECT
-                *
-              FROM "signals" AS "t2"
-              WHERE
-                "t2"."metric" = 'nps'
-            ) AS "t34"
-            INNER JOIN "memtable_4" AS "t14"
-              ON "t34"."date" >= "t14"."since" AND "t34"."date" <= "t14"."as_of"
-          ) AS "t42"
-        ) AS "t48"
-        WHERE
-          "t48"."_n" = 0
-      ) AS "t58"
-        ON "t76"."as_of" = "t58"."as_of" AND "t76"."account_id" = "t58"."account_id"
+      ) AS "t102"
+        ON "t77"."as_of" = "t102"."as_of" AND "t77"."account_id" = "t102"."account_id"
       LEFT OUTER JOIN (
         SELECT
           "t49"."as_of",
           "t49"."account_id",
-          "t49"."value" AS "won_value_90d",
-          "t49"."date" AS "won_value_90d__date"
+          "t49"."value" AS "nps",
+          "t49"."date" AS "nps__date"
         FROM (
           SELECT
             "t43"."account_id",
@@ -737,23 +715,66 @@ FROM (
               "t35"."value",
               "t35"."date",
               "t35"."_row",
-              "t15"."as_of",
-              "t15"."since"
+              "t13"."as_of",
+              "t13"."since"
+            FROM (
+              SELECT
+                *
+              FROM "signals" AS "t2"
+              WHERE
+                "t2"."metric" = 'nps'
+            ) AS "t35"
+            INNER JOIN "memtable_4" AS "t13"
+              ON "t35"."date" >= "t13"."since" AND "t35"."date" <= "t13"."as_of"
+          ) AS "t43"
+        ) AS "t49"
+        WHERE
+          "t49"."_n" = 0
+      ) AS "t59"
+        ON "t77"."as_of" = "t59"."as_of" AND "t77"."account_id" = "t59"."account_id"
+      LEFT OUTER JOIN (
+        SELECT
+          "t50"."as_of",
+          "t50"."account_id",
+          "t50"."value" AS "won_value_90d",
+          "t50"."date" AS "won_value_90d__date"
+        FROM (
+          SELECT
+            "t44"."account_id",
+            "t44"."metric",
+            "t44"."value",
+            "t44"."date",
+            "t44"."_row",
+            "t44"."as_of",
+            "t44"."since",
+            ROW_NUMBER() OVER (
+              PARTITION BY "t44"."as_of", "t44"."account_id"
+              ORDER BY "t44"."date" DESC NULLS LAST
+            ) - 1 AS "_n"
+          FROM (
+            SELECT
+              "t36"."account_id",
+              "t36"."metric",
+              "t36"."value",
+              "t36"."date",
+              "t36"."_row",
+              "t14"."as_of",
+              "t14"."since"
             FROM (
               SELECT
                 *
               FROM "signals" AS "t2"
               WHERE
                 "t2"."metric" = 'won_value_90d'
-            ) AS "t35"
-            INNER JOIN "memtable_5" AS "t15"
-              ON "t35"."date" >= "t15"."since" AND "t35"."date" <= "t15"."as_of"
-          ) AS "t43"
-        ) AS "t49"
+            ) AS "t36"
+            INNER JOIN "memtable_5" AS "t14"
+              ON "t36"."date" >= "t14"."since" AND "t36"."date" <= "t14"."as_of"
+          ) AS "t44"
+        ) AS "t50"
         WHERE
-          "t49"."_n" = 0
-      ) AS "t59"
-        ON "t76"."as_of" = "t59"."as_of" AND "t76"."account_id" = "t59"."account_id"
+          "t50"."_n" = 0
+      ) AS "t60"
+        ON "t77"."as_of" = "t60"."as_of" AND "t77"."account_id" = "t60"."account_id"
       LEFT OUTER JOIN (
         SELECT
           "t0"."account_id",
@@ -762,8 +783,8 @@ FROM (
         FROM "daily_usage" AS "t0"
         GROUP BY
           1
-      ) AS "t40"
-        ON "t76"."account_id" = "t40"."account_id"
-    ) AS "t105"
-  ) AS "t106"
-) AS "t107"
+      ) AS "t41"
+        ON "t77"."account_id" = "t41"."account_id"
+    ) AS "t106"
+  ) AS "t107"
+) AS "t108"
