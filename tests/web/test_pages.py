@@ -212,3 +212,20 @@ def test_recording_the_finance_acknowledgement_makes_a092_gold(web):
     assert bad.status_code == 303
     assert "not saved" in web.get("/accounts/A092").text
     web.post("/signout")
+
+
+def test_report_command_writes_one_offline_file(demo_built, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from goldpath.cli import app
+
+    ws = shutil.copytree(demo_built, tmp_path / "ws")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", str(ws), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "Portfolio on 2022-12-31" in html and not EXTERNAL.search(html) and 'id="riskiest"' in html
+    bad = CliRunner().invoke(app, ["report", str(ws), "-o", str(out), "--as-of", "2022-06-30"])
+    assert bad.exit_code == 2 and "has not been scored" in bad.output
