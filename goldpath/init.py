@@ -19,6 +19,10 @@ engine:
   path: goldpath.duckdb
   # threads: 2            # worker threads (all cores when empty)
   # memory_limit: 4GB
+# Or compute on Spark (pip install 'goldpath[spark]', Java 17); history stays in goldpath.duckdb:
+# engine: {type: pyspark, master: "local[4]", shuffle_partitions: 8, conf: {spark.driver.memory: 4g}}
+# Snowflake, BigQuery or PostgreSQL by URL (README: Engines and warehouses):
+# engine: {type: postgres, url: "postgresql://user@host:5432/db"}
 
 # The scoring model: measures, schemes, weights, tier rules and the GOLD gate.
 model: model.yaml

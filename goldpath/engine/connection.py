@@ -19,6 +19,7 @@ Two roles, one object by default:
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, Union
@@ -132,6 +133,8 @@ def connect_spark(config: PySparkEngine) -> ibis.BaseBackend:
         "spark.sql.ansi.enabled": "false",
         **config.conf,
     }
+    if config.master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: stay on loopback
     builder = SparkSession.builder.master(config.master).appName(config.app_name)
     for key, value in settings.items():
         builder = builder.config(key, value)
