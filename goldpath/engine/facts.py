@@ -33,6 +33,8 @@ from goldpath.sources.readers import ROW
 _DAY = 86_400
 #: Boundaries a UTC day can hold in :func:`local_calendar` (midnight, offset change, midnight).
 _MAX_BOUNDARIES = 3
+#: UTC days whose local day may fall outside the date type in some zone.
+_FIRST_DAY, _LAST_DAY = dt_.date(1, 1, 1), dt_.date(9999, 12, 31)
 CALENDAR_SCHEMA = {
     "zone": "string", "utc_day": "date", "day_0": "date",
     **{f"{k}_{i}": ("int64" if k == "from" else "date") for i in range(1, _MAX_BOUNDARIES + 1) for k in ("from", "day")},
@@ -73,16 +75,21 @@ def _change_at(zone: zoneinfo.ZoneInfo, lo: int, hi: int) -> int:
     return hi
 
 
-def _zone_days(name: str, first: dt_.date, last: dt_.date) -> list[dict]:
-    """Calendar rows of one zone for UTC days ``first .. last``."""
+def _zone_days(name: str, days: Iterable[dt_.date]) -> list[dict]:
+    """Calendar rows of one zone for the given UTC days."""
     try:
         zone = zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise GoldpathError(f"time zone {name!r} is not in the IANA database this Python reads") from exc
     rows = []
     epoch = dt_.date(1970, 1, 1)
-    day = first
-    while day <= last:
+    for day in days:
+        if not _FIRST_DAY < day < _LAST_DAY:
+            # The local day could be outside the date type (year 0 or 10000): keep the UTC day
+            # for timestamps no scoring window reaches.
+            rows.append({"zone": name, "utc_day": day, "day_0": day,
+                         **{f"{k}_{i}": None for i in range(1, _MAX_BOUNDARIES + 1) for k in ("from", "day")}})
+            continue
         start = (day - epoch).days * _DAY
         # Offsets at 00:00, 06:00, 12:00, 18:00 and 23:59:59 UTC: one change at most, located
         # to the second; more than one in a day is not representable here.
@@ -120,7 +127,6 @@ def _zone_days(name: str, first: dt_.date, last: dt_.date) -> list[dict]:
             row[f"from_{i}"] = at
             row[f"day_{i}"] = None if shift is None else day + dt_.timedelta(days=shift)
         rows.append(row)
-        day += dt_.timedelta(days=1)
     return rows
 
 
@@ -133,8 +139,14 @@ def local_calendar(zones: Iterable[str | None], first: dt_.date, last: dt_.date)
         For a zone the IANA database does not have, or one whose offset changes more than
         once in a UTC day (no zone does in the database's history since 1970).
     """
-    names = sorted({z or "UTC" for z in zones})
-    rows = [r for z in names for r in _zone_days(z, first, last)]
+    days = [first + dt_.timedelta(days=i) for i in range((last - first).days + 1)]
+    return calendar_of_days(zones, days)
+
+
+def calendar_of_days(zones: Iterable[str | None], days: Iterable[dt_.date]) -> LocalCalendar:
+    """The calendar of ``zones`` (null means UTC) for the given UTC days (see :func:`local_calendar`)."""
+    names, days = sorted({z or "UTC" for z in zones}), sorted(set(days))
+    rows = [r for z in names for r in _zone_days(z, days)]
     frame = pd.DataFrame(rows, columns=list(CALENDAR_SCHEMA))
     frame = frame.astype({f"from_{i}": "Int64" for i in range(1, _MAX_BOUNDARIES + 1)})
     return LocalCalendar(frame)
@@ -143,15 +155,13 @@ def local_calendar(zones: Iterable[str | None], first: dt_.date, last: dt_.date)
 def calendar_for(events: ir.Table, accounts: ir.Table) -> LocalCalendar:
     """The calendar that :func:`with_local_day` needs for ``events`` of ``accounts``.
 
-    Two small set-based queries on the engine: the account zones and the events' first and
-    last UTC day.
+    Two small set-based queries on the engine: the account zones and the UTC days that have
+    events. Only days with events get rows, so a stray timestamp decades away from the rest
+    costs one row per zone, not a calendar of every day in between.
     """
     zones = accounts.select(zone=accounts.timezone).distinct().to_pyarrow().column("zone").to_pylist()
-    span = events.aggregate(first=events.timestamp.min().date(), last=events.timestamp.max().date()).to_pyarrow()
-    first, last = span.column("first")[0].as_py(), span.column("last")[0].as_py()
-    if first is None:  # no events: an empty calendar of the right shape
-        first, last = dt_.date(2000, 1, 2), dt_.date(2000, 1, 1)
-    return local_calendar(zones, first, last)
+    days = events.select(d=events.timestamp.date()).distinct().to_pyarrow().column("d").to_pylist()
+    return calendar_of_days(zones, [d for d in days if d is not None])
 
 
 def with_local_day(t: ir.Table, calendar: LocalCalendar, ts: str = "timestamp", zone: str = "zone",

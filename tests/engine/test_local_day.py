@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goldpath.engine.facts import local_calendar, with_local_day
+from goldpath.engine.facts import calendar_for, local_calendar, with_local_day
 from goldpath.errors import GoldpathError
 
 
@@ -125,3 +125,23 @@ def test_every_boundary_is_exact_to_the_second(zone: str) -> None:
 def test_unknown_zone_is_a_clear_error() -> None:
     with pytest.raises(GoldpathError, match="Mars/Olympus_Mons"):
         local_calendar(["Mars/Olympus_Mons"], dt.date(2022, 1, 1), dt.date(2022, 1, 2))
+
+
+def test_calendar_covers_only_days_with_events(con) -> None:
+    """A stray timestamp in year 1 or 9999 costs one calendar row per zone and keeps its UTC day;
+    the other events get their local days as usual."""
+    rows = [("0001-01-01 05:00:00", "Pacific/Honolulu"), ("2022-03-01 09:59:59", "Pacific/Honolulu"),
+            ("2022-03-01 10:00:00", "Pacific/Honolulu"), ("9999-12-31 20:00:00", "Pacific/Kiritimati")]
+    stamps = [dt.datetime.fromisoformat(u) for u, _ in rows]
+    data = pa.table({"timestamp": pa.array(stamps, pa.timestamp("us")), "account_id": ["a", "a", "a", "b"], "i": range(4)})
+    events = con.create_table("stray_events", data, temp=True, overwrite=True)
+    accounts = con.create_table("stray_accounts", pa.table({"account_id": ["a", "b"],
+                                                            "timezone": ["Pacific/Honolulu", "Pacific/Kiritimati"]}),
+                                temp=True, overwrite=True)
+    cal = calendar_for(events, accounts)
+    assert len(cal.frame) == 2 * 3  # two zones x three UTC days
+    t = events.join(accounts.select("account_id", zone=accounts.timezone), "account_id")
+    got = with_local_day(t, cal).order_by("i").to_pandas()["day"]
+    # Honolulu is UTC-10: 09:59:59 UTC is 23:59:59 on 02-28, 10:00 is midnight on 03-01.
+    assert [d.date() if hasattr(d, "date") else d for d in got] == [
+        dt.date(1, 1, 1), dt.date(2022, 2, 28), dt.date(2022, 3, 1), dt.date(9999, 12, 31)]
