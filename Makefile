@@ -34,5 +34,12 @@ docs: $(STAMP)
 screenshots: $(STAMP)
 	GOLDPATH_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser tests/web/test_browser.py
 
+## Benchmark, not part of `make test`: EVENTS=10M by default, `make bench EVENTS=100M` for the big
+## case (see docs/benchmarks.md, which it rewrites). Generated data goes to benchmarks/data/.
+EVENTS ?= 10M
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --events $(EVENTS) --doc docs/benchmarks.md
+
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache
