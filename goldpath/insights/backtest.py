@@ -5,7 +5,11 @@ day only, and the outcomes are summarised per tier: renewal and expansion rates 
 score intervals (Wilson 1927; Newcombe 1998), gross and net ARR retention, the AUC of each axis
 and of the tier order (Hanley and McNeil 1982), the churn lift in the riskiest decile, a
 calibration table, a baseline (the segment's renewal rate before each date) and plain
-statements on the seed's claims.
+statements on the seed's claims. The first statement says whether the tiers separate renewal
+at all: Green's and Red's Wilson intervals apart, and the tier order's AUC with a stratified
+percentile bootstrap interval (2,000 resamples, fixed seed; as pROC does by default: Robin et
+al. 2011, BMC Bioinformatics 12:77; Carpenter and Bithell 2000) above 0.5. A Green rate that
+clears a claim means little when Red renews as often.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import bootstrap, rankdata
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
@@ -37,6 +42,30 @@ def auc(y: np.ndarray, score: np.ndarray) -> float:
     if len(y) == 0 or len(set(y)) < 2:
         return float("nan")
     return float(roc_auc_score(y, score))
+
+
+def _mann_whitney_auc(renewed: np.ndarray, churned: np.ndarray, axis: int = -1) -> np.ndarray:
+    """AUC as P(renewed score > churned score) + P(tie) / 2, over the last axis (vectorised)."""
+    n1, n0 = renewed.shape[axis], churned.shape[axis]
+    ranks = rankdata(np.concatenate([renewed, churned], axis=axis), axis=axis)
+    return (ranks[..., :n1].sum(axis=axis) - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def auc_interval(y: np.ndarray, score: np.ndarray, level: float = 0.95, resamples: int = 2000,
+                 seed: int = 0) -> tuple[float, float]:
+    """Stratified percentile bootstrap interval of the ROC AUC (NaN, NaN with fewer than 2 renewals or churns).
+
+    Renewals and churns are resampled separately (each resample keeps both classes), as pROC's
+    default ``ci.auc`` does (Robin et al. 2011); the seed is fixed so a report is reproducible.
+    """
+    ok = ~np.isnan(score)
+    y, score = y[ok], score[ok]
+    if min(int((y == 1).sum()), int((y == 0).sum())) < 2:
+        return float("nan"), float("nan")
+    res = bootstrap((score[y == 1], score[y == 0]), _mann_whitney_auc, n_resamples=resamples,
+                    confidence_level=level, method="percentile", vectorized=True,
+                    random_state=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 @dataclass
@@ -106,8 +135,10 @@ def summarize(rows: pd.DataFrame, lead_days: int, green_claim: float = 0.9, skip
         "auc_engagement": auc(y, eng),
         "auc_indispensability": auc(y, ind),
         "auc_tier_order": auc(y, rank),
+        "auc_tier_order_low": np.nan, "auc_tier_order_high": np.nan,
         "auc_baseline": auc(y, rows["baseline"].to_numpy(dtype=float)),
     }
+    metrics["auc_tier_order_low"], metrics["auc_tier_order_high"] = auc_interval(y, rank)
     # Riskiest decile: the lowest tenth by tier, then by the weaker of the two axes.
     risk = pd.DataFrame({"rank": np.nan_to_num(rank, nan=-1), "weak": np.fmin(eng, ind), "churn": 1 - y})
     risk = risk.sort_values(["rank", "weak"], na_position="first")
@@ -132,8 +163,54 @@ def summarize(rows: pd.DataFrame, lead_days: int, green_claim: float = 0.9, skip
         calibration = pd.DataFrame(columns=["band", "mean_score", "renewals", "renewal_rate"])
 
     tiers = per_tier(rows)
-    statements = _claims(tiers, green_claim, metrics)
+    separation, metrics["tiers_separate"] = _separation(tiers, metrics)
+    statements = [separation] + _claims(tiers, green_claim, metrics)
     return BacktestReport(lead_days, rows, tiers, calibration, metrics, statements, skipped or {})
+
+
+def _name(tier: str) -> str:
+    return "GOLD" if tier == "gold" else tier.capitalize()
+
+
+def _separation(tiers: pd.DataFrame, metrics: dict) -> tuple[str, bool | None]:
+    """Whether the tiers separate renewal: the statement, and True / False / None (untestable).
+
+    They separate when Green's 95% Wilson interval lies above Red's and the tier order's AUC
+    interval lies above 0.5; a better tier renewing less often than a worse one is named.
+    """
+    t = tiers.set_index("tier")
+    facts, fails = [], []
+    testable = False
+    if "green" in t.index and "red" in t.index:
+        g, r = t.loc["green"], t.loc["red"]
+        testable = True
+        facts.append(f"Green renewed {g['renewal_rate']:.1%} (95% CI {g['renewal_low']:.1%} to {g['renewal_high']:.1%}), "
+                     f"Red {r['renewal_rate']:.1%} ({r['renewal_low']:.1%} to {r['renewal_high']:.1%})")
+        if not g["renewal_low"] > r["renewal_high"]:
+            fails.append("the Green and Red intervals overlap")
+    a, lo, hi = metrics["auc_tier_order"], metrics["auc_tier_order_low"], metrics["auc_tier_order_high"]
+    if not np.isnan(a):
+        testable = True
+        if np.isnan(lo):
+            facts.append(f"tier-order AUC {a:.3f}")
+            fails.append("too few renewals or churns for an interval on the tier order's AUC")
+        else:
+            facts.append(f"tier-order AUC {a:.3f} (95% CI {lo:.3f} to {hi:.3f})")
+        if not np.isnan(lo) and not lo > 0.5:
+            fails.append("the AUC interval includes 0.5 (no better than chance)" if hi >= 0.5
+                         else "the AUC interval lies below 0.5 (worse tiers renew more)")
+    ranked = [x for x in TIER_ORDER if x in t.index]
+    for i, worse in enumerate(ranked):
+        for better in ranked[i + 1:]:
+            if t.loc[worse, "renewal_rate"] > t.loc[better, "renewal_rate"]:
+                fails.append(f"{_name(worse)} renewed more often than {_name(better)} "
+                             f"({t.loc[worse, 'renewal_rate']:.1%} vs {t.loc[better, 'renewal_rate']:.1%})")
+    if not testable:
+        return ("Whether the tiers separate renewal is untested: the backtest needs Green and Red renewals, or "
+                "renewals and churns to compute the tier order's AUC."), None
+    if fails:
+        return f"The tiers do not separate renewal on this history: {'; '.join(fails)}. {'; '.join(facts)}.", False
+    return f"The tiers separate renewal on this history: {'; '.join(facts)}.", True
 
 
 def _claims(tiers: pd.DataFrame, green_claim: float, metrics: dict) -> list[str]:
@@ -142,10 +219,13 @@ def _claims(tiers: pd.DataFrame, green_claim: float, metrics: dict) -> list[str]
     if "green" in t.index:
         g = t.loc["green"]
         verdict = "supports" if g["renewal_low"] >= green_claim else "does not support"
+        caveat = ""
+        if verdict == "supports" and metrics.get("tiers_separate") is False:
+            caveat = " That is not evidence for the tiers: they do not separate renewal on this history (above)."
         out.append(
             f"The data {verdict} 'Green renews at least {green_claim:.0%}': {int(g['renewed'])} of "
             f"{int(g['renewals'])} Green renewals renewed ({g['renewal_rate']:.1%}, 95% CI "
-            f"{g['renewal_low']:.1%} to {g['renewal_high']:.1%})."
+            f"{g['renewal_low']:.1%} to {g['renewal_high']:.1%}).{caveat}"
         )
     else:
         out.append(f"No Green account reached a renewal in the backtest: 'Green renews at least {green_claim:.0%}' is untested.")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from goldpath.insights.backtest import auc, per_tier, segment_baseline, summarize, wilson
+from goldpath.insights.backtest import auc, auc_interval, per_tier, segment_baseline, summarize, wilson
 
 
 # Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3 (Wilson score, no
@@ -282,3 +282,69 @@ def test_segment_baseline_ignores_future_outcomes():
     np.testing.assert_array_equal(before, after)
     flipped.loc[0, "renewed"] = False  # A is known to the later rows, so their baselines move
     assert not np.allclose(segment_baseline(flipped)[1:], before[1:], equal_nan=True)
+
+
+def _tiered(counts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """``tier: (renewed, churned)`` as scored renewals (axes constant: only the tier order varies)."""
+    specs = [(t, "renewed", 1.0, 1.0) for t, (r, _) in counts.items() for _ in range(r)]
+    specs += [(t, "churned", 1.0, 0.0) for t, (_, c) in counts.items() for _ in range(c)]
+    df = _renewals(specs)
+    df["engagement"], df["indispensability"], df["baseline"] = 50.0, 50.0, np.nan
+    return df
+
+
+def test_auc_interval_exact_cases_and_against_hanley_mcneil():
+    """Perfect order: every resample has AUC 1; constant score: 0.5; one churn: no interval.
+
+    With continuous scores the bootstrap interval matches the normal interval of Hanley and
+    McNeil (1982), SE^2 = (A(1-A) + (n1-1)(Q1-A^2) + (n0-1)(Q2-A^2)) / (n1 n0), Q1 = A/(2-A),
+    Q2 = 2A^2/(1+A), to within 0.02.
+    """
+    y = np.array([0] * 5 + [1] * 5)
+    assert auc_interval(y, np.arange(10.0)) == (1.0, 1.0)
+    assert auc_interval(y, np.ones(10)) == (0.5, 0.5)
+    assert all(math.isnan(v) for v in auc_interval(np.array([0, 1, 1, 1]), np.arange(4.0)))
+    rng = np.random.default_rng(7)
+    y = np.array([1] * 120 + [0] * 60)
+    score = np.where(y == 1, rng.normal(1.0, 1.0, 180), rng.normal(0.0, 1.0, 180))
+    a, n1, n0 = auc(y, score), 120, 60
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = math.sqrt((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0))
+    lo, hi = auc_interval(y, score)
+    assert lo == pytest.approx(a - 1.96 * se, abs=0.02) and hi == pytest.approx(a + 1.96 * se, abs=0.02)
+    assert auc_interval(y, score) == (lo, hi)  # fixed seed: the same interval every time
+
+
+def test_tiers_that_do_not_separate_renewal_are_said_so_first():
+    """Red renews 28 of 30 (93.3%), Green 90 of 100, Yellow 47 of 50: no good news on top.
+
+    Wilson 95%: Green 82.6% to 94.5%, Red 78.7% to 98.2% (overlap); the tier-order AUC is
+    below 0.5 and its interval reaches above it.
+    """
+    r = summarize(_tiered({"green": (90, 10), "yellow": (47, 3), "red": (28, 2)}), 90)
+    first = r.statements[0]
+    assert first.startswith("The tiers do not separate renewal on this history: the Green and Red intervals overlap")
+    assert "Green renewed 90.0% (95% CI 82.6% to 94.5%), Red 93.3% (78.7% to 98.2%)" in first
+    assert "Red renewed more often than Green (93.3% vs 90.0%)" in first
+    assert "Yellow renewed more often than Green (94.0% vs 90.0%)" in first
+    assert "Red renewed more often than Yellow" not in first
+    lo, hi = r.metrics["auc_tier_order_low"], r.metrics["auc_tier_order_high"]
+    assert lo < 0.5 < hi and r.metrics["auc_tier_order"] < 0.5 and r.metrics["tiers_separate"] is False
+    assert f"tier-order AUC {r.metrics['auc_tier_order']:.3f} (95% CI {lo:.3f} to {hi:.3f})" in first
+    # A Green rate that clears the claim is not presented as good news for the tiers.
+    easy = summarize(_tiered({"green": (90, 10), "yellow": (47, 3), "red": (28, 2)}), 90, green_claim=0.8)
+    claim = _statement(easy, "The data supports 'Green renews at least 80%'")
+    assert claim.endswith("That is not evidence for the tiers: they do not separate renewal on this history (above).")
+
+
+def test_tiers_that_separate_renewal_and_untested_separation():
+    """Green 50 of 50 vs Red 2 of 7 (Wilson 100%-92.9% vs 8.2%-64.1%): they separate, AUC interval above 0.5."""
+    r = summarize(_scored(50, 0), 90)
+    assert r.statements[0].startswith("The tiers separate renewal on this history: Green renewed 100.0% "
+                                      "(95% CI 92.9% to 100.0%), Red 28.6% (8.2% to 64.1%); tier-order AUC ")
+    assert r.metrics["auc_tier_order_low"] > 0.5 and r.metrics["tiers_separate"] is True
+    assert "not evidence" not in _statement(r, "The data supports")
+    one_class = summarize(_tiered({"green": (5, 0)}), 90)
+    assert one_class.statements[0].startswith("Whether the tiers separate renewal is untested")
+    assert one_class.metrics["tiers_separate"] is None
+    assert math.isnan(one_class.metrics["auc_tier_order_low"])
