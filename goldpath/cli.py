@@ -19,7 +19,7 @@ from goldpath.errors import GoldpathError
 from goldpath.init import DEMO_AS_OF, example_dir, write_template
 from goldpath.scoring.explain import Explanation, gold_lines
 from goldpath.scoring.path import NextTierPlan
-from goldpath.scoring.tiers import TIER_ORDER
+from goldpath.scoring.tiers import TIER_ORDER, riskiest_first
 from goldpath.workspace import LoadReport, Workspace, history_dates, portfolio_summary
 
 T = TypeVar("T")
@@ -139,8 +139,7 @@ def print_portfolio(
         )
     if not accounts:
         return
-    rank = {t: i for i, t in enumerate(TIER_ORDER + ["insufficient data"])}
-    rows = scores.assign(_r=scores["tier"].map(rank)).sort_values(["_r", "arr"], ascending=[True, False])
+    rows = riskiest_first(scores)
     if tier:
         rows = rows[rows["tier"] == tier.lower()]
     a = Table(title="Accounts (riskiest first, then by ARR)", title_justify="left")
@@ -817,4 +816,8 @@ def report(
 
 def main() -> None:  # pragma: no cover - console entry point
     """Entry point for ``python -m goldpath``."""
-    app()
+    try:
+        app()
+    except GoldpathError as exc:  # a command that does not catch it itself (e.g. the store in use by a server)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise SystemExit(2) from None

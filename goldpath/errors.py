@@ -52,3 +52,24 @@ class InputError(GoldpathError):
 
 class NotFoundError(InputError):
     """A write or a read names an account, contact, outcome or override that does not exist."""
+
+
+class ConflictError(GoldpathError):
+    """A write conflicts with the stored state (a stale plan version, an override already withdrawn,
+    a row from a source file that only the file can change); the REST API answers 409.
+
+    Parameters
+    ----------
+    field
+        The argument or request field the conflict is about.
+    problem
+        What conflicts and what to do instead.
+    """
+
+    def __init__(self, field: str, problem: str):
+        self.field, self.problem = field, problem
+        super().__init__(f"{field}: {problem}")
+
+
+class StoreInUseError(GoldpathError):
+    """The workspace's DuckDB store is open for writing in another process (e.g. ``goldpath serve``)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, Union
@@ -28,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from goldpath.errors import ConfigError
+from goldpath.errors import ConfigError, StoreInUseError
 
 STORE_FILE = "goldpath.duckdb"
 
@@ -94,7 +95,7 @@ def connect(config: AnyEngine, root: Path) -> ibis.BaseBackend:
         except ImportError as exc:
             raise ConfigError(f"engine {config.type}: its driver is not installed ({exc}); "
                               f"`pip install 'ibis-framework[{config.type}]'`") from exc
-    con = ibis.duckdb.connect(str(_path(root, config.path)))
+    con = _open_duckdb(_path(root, config.path))
     con.raw_sql("SET TimeZone = 'UTC'")
     con.raw_sql("SET enable_progress_bar = false")
     if config.threads:
@@ -102,6 +103,23 @@ def connect(config: AnyEngine, root: Path) -> ibis.BaseBackend:
     if config.memory_limit:
         con.raw_sql(f"SET memory_limit = '{config.memory_limit}'")
     return con
+
+
+def _open_duckdb(path: Path) -> ibis.BaseBackend:
+    """A DuckDB file; :class:`StoreInUseError` when another process holds its lock (DuckDB: one writer process)."""
+    import duckdb
+
+    try:
+        return ibis.duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        pid = re.search(r"\(PID (\d+)\)", str(exc))
+        holder = f"PID {pid.group(1)}, " if pid else ""
+        raise StoreInUseError(
+            f"the workspace store {path} is in use by another process ({holder}e.g. `goldpath serve`); "
+            f"stop it, or use the dashboard/REST API while it runs"
+        ) from None
 
 
 def connect_store(config: AnyEngine, root: Path) -> ibis.BaseBackend:
