@@ -172,8 +172,9 @@ def plan_next_tier(
         plan.gaps.append(_axis_plan(axis, axes[axis], needed, rows, model, segment, peers))
         excluded = rows[rows["score"].isna()]["measure"].tolist()
         if excluded:
-            plan.notes.append(f"{axis}: {', '.join(excluded)} had no data and stay excluded in these targets; "
-                              f"once they have data the weights are shared again")
+            verb = "has no data and stays" if len(excluded) == 1 else "have no data and stay"
+            plan.notes.append(f"{axis}: {' and '.join(excluded)} {verb} excluded from these targets; "
+                              f"once {'it has' if len(excluded) == 1 else 'they have'} data the weights are shared again")
     return plan
 
 

@@ -10,6 +10,20 @@ from goldpath.model.spec import AXES, Model
 INSUFFICIENT = "insufficient data"
 TIER_ORDER = ["red", "yellow", "green", "gold"]
 """Tiers from worst to best; ``insufficient data`` is outside the order."""
+RISK_ORDER = TIER_ORDER + [INSUFFICIENT]
+"""How account lists are ordered, riskiest first: Red to GOLD, then insufficient data."""
+
+
+def riskiest_first(scores: pd.DataFrame) -> pd.DataFrame:
+    """Accounts riskiest tier first (:data:`RISK_ORDER`), then by ARR, largest first, then by id.
+
+    The one ordering of ``goldpath score``, the dashboard's account lists, the CSV export and
+    the report's riskiest accounts.
+    """
+    rank = scores["tier"].map({t: i for i, t in enumerate(RISK_ORDER)}).fillna(len(RISK_ORDER))
+    order = scores.assign(_r=rank).sort_values(["_r", "arr", "account_id"], ascending=[True, False, True],
+                                               kind="stable")
+    return order.drop(columns="_r")
 
 
 def assign_tiers(

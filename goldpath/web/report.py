@@ -15,20 +15,17 @@ import pandas as pd
 
 from goldpath.errors import GoldpathError
 from goldpath.model.spec import AXES
-from goldpath.scoring.tiers import INSUFFICIENT
+from goldpath.scoring.tiers import INSUFFICIENT, riskiest_first
 from goldpath.web import charts
 from goldpath.workspace import Workspace, portfolio_summary
 
-RISKY = ("red", INSUFFICIENT, "yellow")
-"""Tiers listed among the riskiest accounts, in this order, each by ARR (largest first)."""
+RISKY = ("red", "yellow", INSUFFICIENT)
+"""Tiers listed among the riskiest accounts (ordered as every account list: :func:`riskiest_first`)."""
 
 
 def riskiest(scores: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
-    """Red, then insufficient data, then Yellow accounts, each by ARR descending; the first ``limit``."""
-    rank = {t: i for i, t in enumerate(RISKY)}
-    rows = scores[scores["tier"].isin(RISKY)]
-    rows = rows.assign(_r=rows["tier"].map(rank)).sort_values(["_r", "arr"], ascending=[True, False])
-    return rows.drop(columns="_r").head(limit)
+    """Red, then Yellow, then insufficient-data accounts, each by ARR descending; the first ``limit``."""
+    return riskiest_first(scores[scores["tier"].isin(RISKY)]).head(limit)
 
 
 def build_report(ws: Workspace, as_of: str | dt_.date | None = None, limit: int = 25) -> str:

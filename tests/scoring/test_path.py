@@ -342,7 +342,7 @@ def test_excluded_and_overridden_measures_are_not_proposed(model):
     assert [t.measure for t in plan.gaps[0].single] == ["active_seat_ratio"]
     assert [t.measure for t in plan.gaps[0].combined] == ["active_seat_ratio"]
     assert plan.notes == [
-        "engagement: stickiness had no data and stay excluded in these targets; once they have data the weights "
+        "engagement: stickiness has no data and stays excluded from these targets; once it has data the weights "
         "are shared again"
     ]
     # seat ratio: others 5.71, needs 65.00 - 5.71 = 59.29: 83.00 x 0.714286 = 59.2857 -> 59.29;
