@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt_
 import hashlib
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect, connect_store, inputs_on, into_store, on_engine, temp_table
 from goldpath.engine.facts import daily_usage, dedupe_events
 from goldpath.engine.measures import EngineInputs, measures_frame
-from goldpath.errors import GoldpathError, InputError, NotFoundError
+from goldpath.errors import ConflictError, GoldpathError, InputError, NotFoundError
 from goldpath.model.spec import Model, load_model
 from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
@@ -103,6 +104,10 @@ class Workspace:
         self._engine: ibis.BaseBackend | None = None
         self._dispatchers: list[Dispatcher] = []
         self._last_scored: dt_.date | None = None
+        #: What the last app write re-scored (:meth:`_after_write`): dates, tier changes, seconds.
+        self.last_rescore: dict | None = None
+        #: Called with no argument after every stored snapshot write (a server drops its caches).
+        self.on_scores_written: list = []
         self._lock = threading.RLock()  # see "value ledger and success plans (app writes)"
 
     # -- plumbing -------------------------------------------------------------------------
@@ -419,29 +424,39 @@ class Workspace:
 
     def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
         frames = self.compute(dates)
+        newest = max(dates)
+        before = snapshots.read_snapshot(self.con, "scores", newest)  # empty when scored for the first time
         snapshots.write_snapshots(self.con, sorted(set(dates)), frames)
-        self._raise_alerts(max(dates))
-        self._last_scored = max(dates)
+        for listener in self.on_scores_written:
+            listener()
+        self._raise_alerts(newest, before)
+        self._last_scored = newest
         return frames["scores"]
 
     # -- alerts ---------------------------------------------------------------------------
-    def _raise_alerts(self, day: dt_.date) -> None:
+    def _raise_alerts(self, day: dt_.date, before: pd.DataFrame | None = None) -> None:
         """Record the newest snapshot's tier changes as alerts and start delivering them.
 
-        Only the newest stored date raises alerts (a backfill of past dates does not), and
-        each change is one alert however often the date is rescored.
+        Only the newest stored date raises alerts (a backfill of past dates does not). A date
+        scored for the first time is compared with the stored date before it; a date scored
+        again (an app write re-scores it) with its own snapshot ``before`` the rescore, so a
+        write that makes an account GOLD raises ``gold_reached``, one that undoes it
+        ``gold_lost``, and a rescore that moves no tier raises nothing. Each real change is
+        one alert (:func:`goldpath.alerts.outbox.record`).
         """
         dates = snapshots.scored_dates(self.con)
-        if day != dates[-1] or len(dates) < 2:
+        if day != dates[-1]:
             return
-        through = snapshots.read_snapshot(self.con, "scores", day)["data_through"]
+        rescored = before is not None and len(before) > 0
+        if not rescored and len(dates) < 2:
+            return
+        current = snapshots.read_snapshot(self.con, "scores", day)
+        through = current["data_through"]
         lag = self.config.alerts_max_data_lag_days
         if through.isna().all() or (day - pd.Timestamp(through.dropna().iloc[0]).date()).days > lag:
             return  # scored well past the newest event: changes would be artefacts of missing data
-        changes = tier_changes(
-            snapshots.read_snapshot(self.con, "scores", dates[-2]), snapshots.read_snapshot(self.con, "scores", day)
-        )
-        outbox.record(self.con, changes)
+        previous = before if rescored else snapshots.read_snapshot(self.con, "scores", dates[-2])
+        outbox.record(self.con, tier_changes(previous, current), rescored=rescored)
         self.send_alerts()
 
     def send_alerts(self) -> None:
@@ -578,43 +593,82 @@ class Workspace:
     def set_override(
         self, account_id: str, *, author: str, reason: str, expires: str | dt_.date,
         tier: str | None = None, measure: str | None = None, score: float | None = None,
-        starts: str | dt_.date | None = None,
+        starts: str | dt_.date | None = None, rescore: bool = False,
     ) -> int:
         """Override an account's tier or one measure's score up to ``expires`` (from ``starts`` if given).
 
         The override is audited, applied by every later scoring of a date in its period,
-        never changed by a scoring run, and named in explanations.
+        never changed by a scoring run, and named in explanations. An override that expired
+        before the latest scored date (or before today, whichever is earlier) is refused: it
+        would change no current tier. With ``rescore`` the stored dates in its period are
+        re-scored at once (:attr:`last_rescore`).
         """
-        accounts = self._input("accounts")
-        if accounts is None or accounts.filter(accounts.account_id == account_id).count().to_pyarrow().as_py() == 0:
-            raise GoldpathError(f"unknown account {account_id!r}")
-        if tier is not None and tier not in ("red", "yellow", "green"):
-            raise GoldpathError(f"tier override must be red, yellow or green (got {tier!r}); GOLD needs evidence")
-        if measure is not None:
-            known = {n for n, _ in self.model.all_measures()}
-            if measure not in known:
-                raise GoldpathError(f"unknown measure {measure!r}; the model has {', '.join(sorted(known))}")
-        start = _as_date(starts) if starts is not None else None
-        return overrides.add_override(
-            self.con, account_id, author=author, reason=reason, expires=_as_date(expires), starts=start,
-            tier=tier, measure=measure, score=score,
-        )
+        with self.lock:
+            accounts = self._input("accounts")
+            if accounts is None or accounts.filter(accounts.account_id == account_id).count().to_pyarrow().as_py() == 0:
+                raise NotFoundError("account_id", f"unknown account {account_id!r}")
+            if (tier is None) == (measure is None):
+                hint = " (a score goes with a measure)" if score is not None and measure is None else ""
+                raise InputError("tier", f"an override sets either a tier, or a measure and its score{hint}")
+            if tier is not None and tier not in ("red", "yellow", "green"):
+                raise InputError("tier", f"tier override must be red, yellow or green (got {tier!r}); GOLD needs evidence")
+            if measure is not None:
+                known = {n for n, _ in self.model.all_measures()}
+                if measure not in known:
+                    raise InputError("measure", f"unknown measure {measure!r}; the model has {', '.join(sorted(known))}")
+                if score is None:
+                    raise InputError("score", f"a measure override needs a score from 0 to 100 for {measure}")
+                if not 0 <= score <= 100:
+                    raise InputError("score", f"a measure override needs a score from 0 to 100 (got {score:g})")
+            start = _as_date(starts) if starts is not None else None
+            until = _as_date(expires)
+            if start is not None and until < start:
+                raise InputError("expires", f"override expires on {until}, before it starts on {start}")
+            latest = snapshots.latest_as_of(self.con)
+            now = min(_today(), latest) if latest is not None else _today()
+            if until < now:
+                raise InputError("expires", f"{until} has passed (the latest scored date is {latest}): the override "
+                                            f"would change no current tier")
+            oid = overrides.add_override(
+                self.con, account_id, author=author, reason=reason, expires=until, starts=start,
+                tier=tier, measure=measure, score=score,
+            )
+            self._after_write(rescore, since=start, until=until, audited=("override.add", account_id))
+            return oid
 
-    def remove_override(self, override_id: int, *, author: str, reason: str, on: str | dt_.date | None = None) -> None:
+    def remove_override(self, override_id: int, *, author: str, reason: str, on: str | dt_.date | None = None,
+                        rescore: bool = False) -> None:
         """Withdraw an override (from every date, or only from ``on`` on); the change is audited.
 
-        Rescore the dates it covered to apply the removal to them.
+        Without ``rescore``, rescore the dates it covered to apply the removal to them; with it
+        they are re-scored at once. :class:`~goldpath.errors.NotFoundError` for an unknown id,
+        :class:`~goldpath.errors.ConflictError` for one already withdrawn.
         """
-        overrides.remove_override(self.con, override_id, author=author, reason=reason,
-                                  on=_as_date(on) if on is not None else None)
+        with self.lock:
+            listed = self.overrides()
+            hit = listed[listed["override_id"] == override_id]
+            if hit.empty:
+                raise NotFoundError("override_id", f"no override with id {override_id}")
+            row = hit.iloc[0]
+            if not pd.isna(row["removed_at"]):
+                raise ConflictError("override_id", f"override {override_id} was already withdrawn by {row['removed_by']} "
+                                                   f"on {pd.Timestamp(row['removed_at']):%Y-%m-%d}")
+            day = _as_date(on) if on is not None else None
+            overrides.remove_override(self.con, override_id, author=author, reason=reason, on=day)
+            starts = None if pd.isna(row["starts"]) else pd.Timestamp(row["starts"]).date()
+            since = max(d for d in (starts, day) if d is not None) if (starts or day) else None
+            self._after_write(rescore, since=since, until=pd.Timestamp(row["expires"]).date(),
+                              audited=("override.remove", row["account_id"]))
 
     def overrides(self) -> pd.DataFrame:
         """Every override ever recorded, newest first."""
         return overrides.list_overrides(self.con)
 
-    def audit_log(self) -> pd.DataFrame:
-        """Every audited change, oldest first."""
-        return overrides.audit_log(self.con)
+    def audit_log(self, account_id: str | None = None) -> pd.DataFrame:
+        """Every audited change (all writes: overrides, value ledger, retractions, success plans,
+        rescores), oldest first; with ``account_id`` only the entries about that account."""
+        log = overrides.audit_log(self.con)
+        return log if account_id is None else log[log["target"] == account_id].reset_index(drop=True)
 
     def rollups(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
         """Parent accounts rolled up from their children on a scored date."""
@@ -738,10 +792,12 @@ class Workspace:
     def migrations(self, start: str | dt_.date, end: str | dt_.date) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Tier migration matrix (accounts and ARR) between two scored dates."""
         d0, d1 = _as_date(start), _as_date(end)
-        for d in (d0, d1):
+        if d1 < d0:
+            raise InputError("end", f"{d1} is before the start {d0}")
+        for field_name, d in (("start", d0), ("end", d1)):
             if snapshots.read_snapshot(self.con, "scores", d).empty:
                 listed = ", ".join(str(x) for x in snapshots.scored_dates(self.con)[-8:]) or "none yet"
-                raise GoldpathError(f"{d} has not been scored; scored dates include {listed}")
+                raise InputError(field_name, f"{d} has not been scored; scored dates include {listed}")
         return migration_matrix(snapshots.read_snapshot(self.con, "scores", d0),
                                 snapshots.read_snapshot(self.con, "scores", d1))
 
@@ -852,9 +908,47 @@ class Workspace:
         catalogue = [t for t in (self._input("process_criticality"), self._input("process_features")) if t is not None]
         return ledger_store.criticality_overrides(self.con, self._input("criticality_overrides"), catalogue)
 
-    def _after_write(self, rescore: bool) -> None:
-        if rescore:
-            self._rescore_latest()
+    def _after_write(self, rescore: bool, since: dt_.date | None = None, until: dt_.date | None = None,
+                     audited: tuple[str, str] | None = None) -> dict | None:
+        """Re-score every stored date a write can affect (``since <= as_of <= until``) in one pass.
+
+        One :meth:`compute` over all those dates (set-based: the cost grows slowly with the
+        number of dates). The result, also kept as :attr:`last_rescore`: ``dates`` re-scored,
+        ``tier_changes`` (account, as_of, before, after) and ``seconds``. With ``audited``
+        (action, target), the write's audit entry records the dates and the tier changes.
+        """
+        self.last_rescore = None
+        if not rescore:
+            return None
+        dates = [d for d in snapshots.scored_dates(self.con)
+                 if (since is None or d >= since) and (until is None or d <= until)]
+        result: dict = {"dates": dates, "tier_changes": [], "seconds": 0.0}
+        if dates:
+            started = time.perf_counter()
+            before = self._stored_tiers(dates)
+            after = self._score_dates(dates)[["as_of", "account_id", "tier"]]
+            m = before.merge(after, on=["as_of", "account_id"], how="outer", suffixes=("_before", "_after"))
+            m = m[m["tier_before"].fillna("") != m["tier_after"].fillna("")].sort_values(["account_id", "as_of"])
+            result["tier_changes"] = [
+                {"account_id": r.account_id, "as_of": pd.Timestamp(r.as_of).date(),
+                 "before": None if pd.isna(r.tier_before) else r.tier_before,
+                 "after": None if pd.isna(r.tier_after) else r.tier_after}
+                for r in m.itertuples(index=False)
+            ]
+            result["seconds"] = round(time.perf_counter() - started, 2)
+        if audited is not None:
+            ledger_store.annotate_audit(self.con, *audited, {
+                "rescored": [str(d) for d in dates],
+                "tier_changes": [{**c, "as_of": str(c["as_of"])} for c in result["tier_changes"]],
+            })
+        self.last_rescore = result
+        return result
+
+    def _stored_tiers(self, dates: list[dt_.date]) -> pd.DataFrame:
+        t = self.con.table("scores")
+        df = t.filter(t.as_of.isin(dates)).select("as_of", "account_id", "tier").to_pandas()
+        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+        return df
 
     def _rescore_latest(self) -> dt_.date | None:
         day = snapshots.latest_as_of(self.con)
@@ -888,6 +982,8 @@ class Workspace:
             row = {"account_id": account_id, "name": ledger_store.as_text("name", name),
                    "role": ledger_store.as_role(role), "joined": ledger_store.as_date("joined", joined, required=False),
                    "left": None}
+            if row["joined"] is not None and row["joined"] > _today():
+                raise InputError("joined", f"{row['joined']} is in the future; add the contact once they have the role")
             return ledger_store.insert_contact(self.con, row, who)["contact_id"]
 
     def mark_contact_left(
@@ -906,7 +1002,7 @@ class Workspace:
                 raise InputError("left", f"{day} is before contact {contact_id} joined ({joined})")
             previous = None if pd.isna(contact["left"]) else pd.Timestamp(contact["left"]).date()
             change = ledger_store.insert_contact_left(self.con, contact_id, contact["account_id"], day, who, previous)
-            self._after_write(rescore)
+            self._after_write(rescore, since=min(day, previous or day), audited=("contact.left", contact["account_id"]))
             return change
 
     def add_outcome(
@@ -932,8 +1028,9 @@ class Workspace:
                 raise InputError("achieved", "required with achieved_at: the measured value")
             if row["achieved_at"] is not None and row["achieved_at"] < row["defined_at"]:
                 raise InputError("achieved_at", f"{row['achieved_at']} is before the outcome is defined ({row['defined_at']})")
+            _distinct_target(row["baseline"], row["target"])
             outcome_id = ledger_store.insert_outcome(self.con, row, who)["outcome_id"]
-            self._after_write(rescore)
+            self._after_write(rescore, since=row["defined_at"], audited=("outcome.add", account_id))
             return outcome_id
 
     def record_achievement(
@@ -956,7 +1053,9 @@ class Workspace:
             previous = {"achieved": None if pd.isna(outcome["achieved"]) else float(outcome["achieved"]),
                         "achieved_at": None if pd.isna(outcome["achieved_at"]) else str(pd.Timestamp(outcome["achieved_at"]).date())}
             change = ledger_store.insert_achievement(self.con, outcome_id, outcome["account_id"], value, day, who, previous)
-            self._after_write(rescore)
+            # the previous value stops counting from its own date on: re-score from the earlier of the two
+            earlier = min(day, _as_date(previous["achieved_at"])) if previous["achieved_at"] else day
+            self._after_write(rescore, since=earlier, audited=("outcome.achievement", outcome["account_id"]))
             return change
 
     def record_acknowledgement(
@@ -978,8 +1077,102 @@ class Workspace:
             row = {"outcome_id": outcome_id, "contact_id": contact_id, "date": day,
                    "statement": ledger_store.as_text("statement", statement, required=False)}
             stored = ledger_store.insert_acknowledgement(self.con, row, outcome["account_id"], who)
-            self._after_write(rescore)
+            self._after_write(rescore, since=day, audited=("acknowledgement.add", outcome["account_id"]))
             return stored
+
+    def retract(self, kind: str, id: str | tuple, *, author: str, reason: str, rescore: bool = True) -> dict:
+        """Retract an app-written row, or undo "mark as left"; audited with the row and ``reason``.
+
+        Parameters
+        ----------
+        kind
+            ``contact`` (an ``app-C<n>`` contact without acknowledgements), ``outcome`` (an
+            ``app-O<n>`` outcome without acknowledgements; its measured values go with it),
+            ``acknowledgement`` (``id``: ``"<outcome_id>/<contact_id>/<YYYY-MM-DD>"`` or a
+            tuple of the three) or ``contact_left`` (``id``: a contact id; its latest app
+            "left" date is undone and the one before it, if any, applies again).
+        id
+            What to retract.
+
+        Rows from the source files cannot be retracted here
+        (:class:`~goldpath.errors.ConflictError`: fix the source file); an unknown id is a
+        :class:`~goldpath.errors.NotFoundError`. The stored dates the row affected are
+        re-scored (:attr:`last_rescore`). Returns the retracted row.
+        """
+        with self.lock:
+            who = ledger_store.as_author(author)
+            why = ledger_store.as_text("reason", reason)
+            if kind not in ledger_store.RETRACTABLE:
+                raise InputError("kind", f"expected one of {', '.join(ledger_store.RETRACTABLE)} (got {kind!r})")
+            full = self._ledger_tables()
+            app = ledger_store.read_app(self.con) or {n: pd.DataFrame() for n in ledger_store.APP_TABLES}
+            acks = full["acknowledgements"]
+            cascade: tuple = ()
+            since: dt_.date | None = None
+            if kind == "acknowledgement":
+                parts = tuple(id) if isinstance(id, (tuple, list)) else tuple(str(id).split("/"))
+                if len(parts) != 3:
+                    raise InputError("id", f"expected <outcome_id>/<contact_id>/<YYYY-MM-DD> (got {id!r})")
+                outcome_id, contact_id = str(parts[0]), str(parts[1])
+                day = ledger_store.as_date("date", parts[2])
+                hit = acks[(acks["outcome_id"] == outcome_id) & (acks["contact_id"] == contact_id)
+                           & (acks["date"] == pd.Timestamp(day))]
+                if hit.empty:
+                    raise NotFoundError("outcome_id", f"no acknowledgement of {outcome_id} by {contact_id} on {day}")
+                row, field = hit.iloc[-1], "outcome_id"
+                key = {"outcome_id": outcome_id, "contact_id": contact_id, "date": day}
+                account_id = ledger_store.find(full, "outcomes", "outcome_id", outcome_id)["account_id"]
+                since = day
+            elif kind == "contact_left":
+                contact = ledger_store.find(full, "contacts", "contact_id", str(id))
+                changes = app["app_contact_changes"]
+                mine = changes[changes["contact_id"] == str(id)].sort_values("change_id") if len(changes) else changes
+                if mine.empty:
+                    where = "in the source file" if not pd.isna(contact["left"]) else "nowhere"
+                    raise NotFoundError("contact_id", f"contact {id} was not marked as left from the app (its left date "
+                                                      f"is set {where}); nothing to undo")
+                row, field, account_id = mine.iloc[-1], "contact_id", contact["account_id"]
+                key = {"change_id": int(row["change_id"])}
+                restored = mine.iloc[-2]["left"] if len(mine) > 1 else self._source_left(str(id))
+                since = min(d for d in (_as_date(pd.Timestamp(row["left"])),
+                                        None if restored is None or pd.isna(restored) else _as_date(pd.Timestamp(restored)))
+                            if d is not None)
+            else:
+                table, field = ("contacts", "contact_id") if kind == "contact" else ("outcomes", "outcome_id")
+                row = ledger_store.find(full, table, field, str(id))
+                account_id = row["account_id"]
+                if row["origin"] != "app":
+                    where = ("a success plan's outcome: set a new plan instead" if row["origin"] == "plan" else
+                             f"from the source file {self._source_file(table)}: fix the row there and load the file again")
+                    raise ConflictError(field, f"{kind} {id} is {where}")
+                used = acks[acks[field] == str(id)]
+                if len(used):
+                    listed = ", ".join(f"{r.outcome_id}/{r.contact_id}/{pd.Timestamp(r.date).date()}" for r in used.itertuples())
+                    raise ConflictError(field, f"{kind} {id} has acknowledgements ({listed}); retract them first")
+                key = {field: str(id)}
+                if kind == "outcome":
+                    cascade, since = (("app_achievements", "outcome_id"),), _as_date(pd.Timestamp(row["defined_at"]))
+                else:
+                    cascade, rescore = (("app_contact_changes", "contact_id"),), False  # a contact alone scores nothing
+            if kind == "acknowledgement" and row["origin"] != "app":
+                raise ConflictError(field, f"the acknowledgement {outcome_id}/{contact_id}/{day} is from the source file "
+                                           f"{self._source_file('acknowledgements')}: fix the row there and load the file again")
+            details = {k: v for k, v in row.to_dict().items() if k not in ("author", "created_at", "origin")
+                       and not (isinstance(v, float) and pd.isna(v))}
+            ledger_store.delete_app_row(self.con, kind, key, account_id, who, why, details, cascade)
+            self._after_write(rescore, since=since, audited=(ledger_store.RETRACTABLE[kind][2], account_id))
+            return details
+
+    def _source_file(self, table: str) -> str:
+        spec = self.config.sources.get(table)
+        return f"<{table} dataframe>" if table in self.frames or spec is None else str(spec.path or spec.url)
+
+    def _source_left(self, contact_id: str) -> object:
+        t = self._input("contacts")
+        if t is None:
+            return None
+        hit = t.filter(t.contact_id == contact_id).select("left").to_pandas()
+        return None if hit.empty else hit["left"].iloc[0]
 
     def set_success_plan(
         self, account_id: str, processes: dict[str, float], metric: str, baseline: float, target: float,
@@ -1018,9 +1211,13 @@ class Workspace:
                 "annual_value": v.as_number("annual_value", annual_value, required=False, minimum=0),
             }
             del account
+            _distinct_target(base, goal)
             version = None if expected_version is None else int(v.as_number("expected_version", expected_version, minimum=0))
+            app = ledger_store.read_app(self.con)
+            old = None if app is None else app["success_plans"].set_index("account_id")["closed_on"].get(account_id)
+            since = plan["closed_on"] if old is None else min(plan["closed_on"], pd.Timestamp(old).date())
             ledger_store.upsert_plan(self.con, plan, scope, who, version)
-            self._after_write(rescore)
+            self._after_write(rescore, since=since, audited=("plan.set", account_id))
             return self.success_plan(account_id)
 
     def _catalogue(self) -> set[str]:
@@ -1124,6 +1321,13 @@ class Workspace:
             acks.loc[acks["date"] > pd.Timestamp(day), "status"] = "after the as-of date"
             acks = acks.drop(columns=["joined", "left", "defined_at"]).sort_values(["outcome_id", "date"])
             return {"contacts": contacts, "outcomes": outcomes, "acknowledgements": acks.reset_index(drop=True)}
+
+
+def _distinct_target(baseline: float, target: float) -> None:
+    """An outcome's target must differ from its baseline: attainment is the share of the way between them."""
+    if baseline == target:
+        raise InputError("target", f"equals the baseline ({baseline:g}); attainment (the share of the way from "
+                                   f"baseline to target) would be undefined")
 
 
 def portfolio_summary(scores: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,7 @@ import ibis
 import pandas as pd
 
 from goldpath.contract.tables import CONTACT_ROLES, TABLES
-from goldpath.errors import InputError, NotFoundError
+from goldpath.errors import ConflictError, InputError, NotFoundError
 from goldpath.store.overrides import AUDIT_DDL, audit
 from goldpath.store.snapshots import transaction
 
@@ -381,7 +381,7 @@ def upsert_plan(con: ibis.BaseBackend, plan: dict, processes: dict[str, float], 
                 expected_version: int | None) -> dict:
     """Store an account's success plan, replacing its previous one; returns it with its new ``version``.
 
-    With ``expected_version`` the write is refused (:class:`InputError` on ``expected_version``)
+    With ``expected_version`` the write is refused (:class:`ConflictError` on ``expected_version``)
     unless the stored plan has that version (0: no plan yet): a client that edited an older
     plan does not silently overwrite a newer one.
     """
@@ -391,7 +391,7 @@ def upsert_plan(con: ibis.BaseBackend, plan: dict, processes: dict[str, float], 
         old = raw.execute("SELECT version, created_at FROM success_plans WHERE account_id = ?", [account_id]).fetchone()
         version = 0 if old is None else int(old[0])
         if expected_version is not None and expected_version != version:
-            raise InputError("expected_version", f"the stored plan of {account_id} is at version {version}, not "
+            raise ConflictError("expected_version", f"the stored plan of {account_id} is at version {version}, not "
                                                  f"{expected_version}; reload it and apply your change again")
         now = _now()
         row = {**plan, "version": version + 1, "author": author, "created_at": now if old is None else old[1],
@@ -408,11 +408,54 @@ def upsert_plan(con: ibis.BaseBackend, plan: dict, processes: dict[str, float], 
     return {**row, "processes": dict(processes)}
 
 
+RETRACTABLE = {
+    # kind: (table, key columns, audit action)
+    "contact": ("app_contacts", ("contact_id",), "contact.retract"),
+    "outcome": ("app_outcomes", ("outcome_id",), "outcome.retract"),
+    "acknowledgement": ("app_acknowledgements", ("outcome_id", "contact_id", "date"), "acknowledgement.retract"),
+    "contact_left": ("app_contact_changes", ("change_id",), "contact.left_undo"),
+}
+
+
+def delete_app_row(con: ibis.BaseBackend, kind: str, key: dict, account_id: str, author: str, reason: str,
+                   row: dict, cascade: tuple[tuple[str, str], ...] = ()) -> None:
+    """Retract an app-written row (kind: a key of :data:`RETRACTABLE`) and audit it with the row and the reason.
+
+    ``cascade``: (table, column) pairs of dependent app rows with ``column == key`` deleted too
+    (a retracted outcome's measured values, a retracted contact's left dates).
+    """
+    table, columns, action = RETRACTABLE[kind]
+    with transaction(con) as raw:
+        ensure(raw)
+        where = " AND ".join(f'"{c}" = ?' for c in columns)
+        raw.execute(f'DELETE FROM "{table}" WHERE {where}', [key[c] for c in columns])
+        for dep, column in cascade:
+            raw.execute(f'DELETE FROM "{dep}" WHERE "{column}" = ?', [key[column]])
+        audit(raw, author, action, account_id, _details({**row, "reason": reason}))
+
+
 def record_audit(con: ibis.BaseBackend, author: str, action: str, target: str, details: dict) -> None:
     """An audit entry of its own (a rescore asked for by someone)."""
     with transaction(con) as raw:
         ensure(raw)
         audit(raw, author, action, target, details)
+
+
+def annotate_audit(con: ibis.BaseBackend, action: str, target: str, extra: dict) -> None:
+    """Add ``extra`` to the details of the newest audit entry of ``action`` on ``target``.
+
+    Called right after the write (under the workspace's lock, so that entry is the write's own)
+    to record what its rescore changed: the dates re-scored and the tier changes.
+    """
+    with transaction(con) as raw:
+        ensure(raw)
+        row = raw.execute('SELECT "at", details FROM audit_log WHERE action = ? AND target = ? ORDER BY "at" DESC LIMIT 1',
+                          [action, target]).fetchone()
+        if row is None:
+            return
+        details = json.dumps({**json.loads(row[1]), **extra}, default=str, sort_keys=True)
+        raw.execute('UPDATE audit_log SET details = ? WHERE "at" = ? AND action = ? AND target = ?',
+                    [details, row[0], action, target])
 
 
 def _details(row: dict) -> dict:

@@ -143,10 +143,12 @@ def active_overrides(con: ibis.BaseBackend, dates: list[dt_.date]) -> pd.DataFra
     """Overrides in force on each date: ``starts <= as_of <= expires`` (no start: any date up to
     ``expires``), not withdrawn (or withdrawn only from a later ``removed_on``).
 
-    Returns one row per (as_of, override) with ``note`` describing it for explanations.
+    Returns one row per (as_of, override) with ``note`` describing it for explanations, and
+    its ``author``, ``reason``, ``starts`` and ``expires``.
     """
     o = list_overrides(con)
-    cols = ["as_of", "override_id", "account_id", "kind", "measure", "tier", "score", "note"]
+    cols = ["as_of", "override_id", "account_id", "kind", "measure", "tier", "score", "note",
+            "author", "reason", "starts", "expires"]
     if o.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -163,5 +165,7 @@ def active_overrides(con: ibis.BaseBackend, dates: list[dt_.date]) -> pd.DataFra
         for r in live.itertuples(index=False):
             note = f"#{r.override_id} by {r.author} until {pd.Timestamp(r.expires).date()}: {r.reason}"
             rows.append({"as_of": d, "override_id": r.override_id, "account_id": r.account_id, "kind": r.kind,
-                         "measure": r.measure, "tier": r.tier, "score": r.score, "note": note})
+                         "measure": r.measure, "tier": r.tier, "score": r.score, "note": note, "author": r.author,
+                         "reason": r.reason, "starts": None if pd.isna(r.starts) else pd.Timestamp(r.starts).date(),
+                         "expires": pd.Timestamp(r.expires).date()})
     return pd.DataFrame(rows, columns=cols)

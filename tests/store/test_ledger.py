@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from goldpath import Workspace
-from goldpath.errors import InputError, NotFoundError
+from goldpath.errors import ConflictError, InputError, NotFoundError
 from goldpath.store import ledger
 
 MODEL = (Path(__file__).resolve().parents[2] / "examples" / "crm" / "model.yaml").read_text()
@@ -164,8 +164,10 @@ def test_finance_acknowledgement_completes_the_evidence_at_once(ws):
     assert acks.loc["C3", ["origin", "status", "expires_on"]].tolist() == ["app", "valid", pd.Timestamp("2023-02-25")]
     log = ws.audit_log()
     assert log[["actor", "action", "target"]].values.tolist()[-1] == ["dana", "acknowledgement.add", "A1"]
-    assert json.loads(log["details"].iloc[-1]) == {"contact_id": "C3", "date": "2022-02-25", "outcome_id": "O1",
-                                                    "statement": "CFO signs"}
+    assert json.loads(log["details"].iloc[-1]) == {
+        "contact_id": "C3", "date": "2022-02-25", "outcome_id": "O1", "statement": "CFO signs",
+        "rescored": ["2022-02-28"],  # the stored dates on or after the acknowledgement, and what moved
+        "tier_changes": [{"account_id": "A1", "as_of": "2022-02-28", "before": "green", "after": "gold"}]}
 
 
 def test_app_rows_survive_a_reload(ws):
@@ -289,7 +291,7 @@ def test_success_plan_sets_the_process_scope_and_the_value_hypothesis(ws):
     again = ws.set_success_plan("A2", {"contacts": 3}, "deals per month", 4, 12, "2022-01-01", author="sam",
                                 expected_version=1)
     assert again["version"] == 2 and coverage(ws, "A2") == 1.0
-    with pytest.raises(InputError, match="expected_version: the stored plan of A2 is at version 2, not 1"):
+    with pytest.raises(ConflictError, match="expected_version: the stored plan of A2 is at version 2, not 1"):
         ws.set_success_plan("A2", {"pipeline": 3}, "x", 0, 1, "2022-01-01", author="eli", expected_version=1)
     assert ws.success_plan("A2")["processes"] == {"contacts": 3.0}
     assert ws.audit_log()["action"].tolist()[-3:] == ["plan.set", "outcome.achievement", "plan.set"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from goldpath import Workspace
-from goldpath.errors import GoldpathError
+from goldpath.errors import ConflictError, GoldpathError, InputError
 from goldpath.scoring.axes import hundredths
 from goldpath.store import overrides
 
@@ -212,9 +212,10 @@ def test_measure_override_changes_the_score_and_the_axis_adds_up(scored):
 
 
 def test_expired_or_not_yet_started_override_does_not_apply(scored):
-    """A002 stays green with an override that expired the day before, or starts the day after."""
+    """A002 stays green with an override that starts the day after; one that expired the day before is refused."""
     ws, _ = scored
-    ws.set_override("A002", tier="red", author="ana", reason="old", starts="2022-11-01", expires="2022-12-30")
+    with pytest.raises(InputError, match="has passed"):
+        ws.set_override("A002", tier="red", author="ana", reason="old", starts="2022-11-01", expires="2022-12-30")
     ws.set_override("A002", tier="red", author="ana", reason="later", starts="2023-01-01", expires="2023-01-31")
     row = rescore(ws).loc["A002"]
     assert (row["tier"], row["computed_tier"]) == ("green", "green")
@@ -238,7 +239,7 @@ def test_removed_override_no_longer_applies_and_both_changes_are_audited(scored)
         ["ana", "override.add", "A010"], ["bo", "override.remove", "A010"],
     ]
     assert [json.loads(d)["reason"] for d in log["details"]] == ["churn risk", "risk cleared"]
-    with pytest.raises(GoldpathError, match=f"no active override with id {oid}"):
+    with pytest.raises(ConflictError, match=f"override {oid} was already withdrawn by bo on "):
         ws.remove_override(oid, author="bo", reason="twice", on="2022-12-31")
 
 
@@ -256,12 +257,17 @@ def test_rescoring_never_modifies_overrides_or_the_audit_log(scored):
 @pytest.mark.parametrize(
     "account, kw, message",
     [
-        ("NOPE", {"tier": "red"}, "unknown account 'NOPE'"),
-        ("A000", {"measure": "logins", "score": 50}, "unknown measure 'logins'; the model has active_days_per_active_user"),
-        ("A000", {"tier": "gold"}, "tier override must be red, yellow or green (got 'gold'); GOLD needs evidence"),
-        ("A000", {"measure": "stickiness", "score": 120}, "a measure override needs a score from 0 to 100 (got 120)"),
+        ("NOPE", {"tier": "red"}, "account_id: unknown account 'NOPE'"),
+        ("A000", {"measure": "logins", "score": 50},
+         "measure: unknown measure 'logins'; the model has active_days_per_active_user"),
+        ("A000", {"tier": "gold"}, "tier: tier override must be red, yellow or green (got 'gold'); GOLD needs evidence"),
+        ("A000", {"measure": "stickiness", "score": 120}, "score: a measure override needs a score from 0 to 100 (got 120)"),
         ("A000", {"tier": "red", "starts": "2022-12-31", "expires": "2022-12-30"},
-         "override expires on 2022-12-30, before it starts on 2022-12-31"),
+         "expires: override expires on 2022-12-30, before it starts on 2022-12-31"),
+        ("A000", {"tier": "red", "starts": None, "expires": "2022-12-30"},
+         "expires: 2022-12-30 has passed (the latest scored date is 2022-12-31): the override would change no current tier"),
+        ("A000", {"measure": "stickiness", "tier": "red", "score": 5},
+         "tier: an override sets either a tier, or a measure and its score"),
         ("A000", {"tier": "red", "reason": ""}, "an override needs an author and a reason"),
         ("A000", {"tier": "red", "expires": "31/12/2022"}, "date '31/12/2022': expected YYYY-MM-DD"),
     ],
