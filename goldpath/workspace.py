@@ -670,6 +670,10 @@ class Workspace:
         log = overrides.audit_log(self.con)
         return log if account_id is None else log[log["target"] == account_id].reset_index(drop=True)
 
+    def active_overrides(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
+        """Overrides in force on a date (the latest scored when omitted), as scoring that date applies them."""
+        return overrides.active_overrides(self.con, [self._stored_date(as_of)])
+
     def rollups(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:
         """Parent accounts rolled up from their children on a scored date."""
         day = self._stored_date(as_of)

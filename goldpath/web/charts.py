@@ -28,9 +28,15 @@ TIER_COLOR = {
     INSUFFICIENT: "#8a9099",
     "not in portfolio": "#c5cad3",
 }
+OVERRIDE_RING = "#17212e"
+"""Outline of a bubble whose tier was set by an override."""
 ZONE_COLOR = {"green": "rgba(47,158,85,0.13)", "yellow": "rgba(230,172,0,0.14)", "red": "rgba(214,69,69,0.11)"}
 BEST_FIRST = list(reversed(TIER_ORDER)) + [INSUFFICIENT]
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+
+
+def _accounts(n: int) -> str:
+    return f"{n:,} account" if n == 1 else f"{n:,} accounts"
 
 
 def tier_label(tier: str) -> str:
@@ -74,10 +80,17 @@ def matrix_figure(scores: pd.DataFrame, rules: list[TierRule], title: str = "") 
                       fillcolor=ZONE_COLOR.get(rule.tier, "rgba(0,0,0,0.05)"), layer="below")
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor="rgba(0,0,0,0)",
                       line={"width": 1, "color": TIER_COLOR[rule.tier], "dash": "dot"}, layer="below")
-        if rule.when.items():
-            fig.add_annotation(x=x0 + 1, y=y0 + 1, xanchor="left", yanchor="bottom", showarrow=False,
-                               text=rule.describe(), font={"size": 10, "color": TIER_COLOR[rule.tier]})
+        if rule.when.items():  # the rule in the legend, its name above the plot at the zone's left edge
+            fig.add_trace(go.Scatter(
+                x=[None], y=[None], mode="markers", name=rule.describe(), legendgroup="zones", hoverinfo="skip",
+                marker={"symbol": "square", "size": 13, "color": ZONE_COLOR.get(rule.tier, "rgba(0,0,0,0.05)"),
+                        "line": {"width": 1, "color": TIER_COLOR[rule.tier]}},
+            ))
+            fig.add_annotation(x=x0, y=1, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
+                               text=f"{tier_label(rule.tier)} zone &#9656;", font={"size": 11, "color": TIER_COLOR[rule.tier]})
     plotted = scores.dropna(subset=list(AXES))
+    over = plotted["override"].notna() if "override" in plotted else pd.Series(False, index=plotted.index)
+    plotted = plotted.assign(_over=over.to_numpy())
     peak = float(plotted["arr"].max()) if len(plotted) else 1.0
     sizeref = 2.0 * peak / (38.0 ** 2)
     for tier in reversed(BEST_FIRST):  # GOLD drawn last, on top
@@ -85,19 +98,34 @@ def matrix_figure(scores: pd.DataFrame, rules: list[TierRule], title: str = "") 
         if g.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=g["engagement"], y=g["indispensability"], mode="markers", name=f"{tier_label(tier)} ({len(g)})",
+            x=g["engagement"], y=g["indispensability"], mode="markers", name=f"{tier_label(tier)} ({_accounts(len(g))})",
             customdata=g[["account_id"]].to_numpy(),
             text=[f"{r.account_id} {r.name}<br>ARR {r.arr:,.0f}<br>engagement {r.engagement:.2f}, "
-                  f"indispensability {r.indispensability:.2f}<br>{tier_label(r.tier)}" for r in g.itertuples(index=False)],
+                  f"indispensability {r.indispensability:.2f}<br>{tier_label(r.tier)}"
+                  + (f" by override (computed {tier_label(r.computed_tier)})" if over else "")
+                  for r, over in zip(g.itertuples(index=False), g["_over"])],
             hovertemplate="%{text}<extra></extra>",
             marker={"size": g["arr"].clip(lower=0).to_numpy(), "sizemode": "area", "sizeref": sizeref, "sizemin": 4,
                     "color": TIER_COLOR[tier], "symbol": "star" if tier == "gold" else "circle",
-                    "line": {"width": 1, "color": "white" if tier != "gold" else "#5c4400"}, "opacity": 0.85},
+                    "line": {"width": [2.5 if o else 1 for o in g["_over"]],
+                             "color": [OVERRIDE_RING if o else "white" if tier != "gold" else "#5c4400" for o in g["_over"]]},
+                    "opacity": 0.85},
         ))
-    _layout(fig, height=520, title={"text": title, "x": 0, "font": {"size": 13}} if title else None,
+    _layout(fig, height=560, title={"text": title, "x": 0, "font": {"size": 13}} if title else None,
             legend_traceorder="reversed")
+    fig.update_layout(margin={"t": 40, "b": 110}, legend={"y": -0.16})
     fig.update_xaxes(title="Engagement", range=[-2, 102], gridcolor="#eef0f3", zeroline=False)
     fig.update_yaxes(title="Indispensability", range=[-2, 102], gridcolor="#eef0f3", zeroline=False)
+    return fig
+
+
+def date_axis(fig: go.Figure, dates: pd.Series) -> go.Figure:
+    """An x axis of calendar dates, also with one date (plotly would zoom to fractions of a millisecond)."""
+    days = pd.to_datetime(pd.Series(dates)).dropna()
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d", gridcolor="#eef0f3")
+    if len(days) and days.max() - days.min() < pd.Timedelta(days=14):
+        mid = days.min() + (days.max() - days.min()) / 2
+        fig.update_xaxes(range=[mid - pd.Timedelta(days=10), mid + pd.Timedelta(days=10)], dtick=7 * 86_400_000)
     return fig
 
 
@@ -117,6 +145,7 @@ def tiers_over_time_figure(history: pd.DataFrame, value: str = "accounts") -> go
             hovertemplate=f"{tier_label(tier)} %{{y:,.0f}}<extra></extra>",
         ))
     _layout(fig, height=320, hovermode="x unified")
+    date_axis(fig, history["as_of"])
     fig.update_yaxes(title="ARR" if value == "arr" else "accounts", gridcolor="#eef0f3")
     return fig
 
@@ -126,7 +155,7 @@ def migration_figure(counts: pd.DataFrame, arr: pd.DataFrame, start: str, end: s
     rows, cols = [tier_label(t) for t in counts.index], [tier_label(t) for t in counts.columns]
     text = [[f"{int(counts.iloc[i, j])}" if counts.iloc[i, j] else "" for j in range(counts.shape[1])]
             for i in range(counts.shape[0])]
-    hover = [[f"{rows[i]} -> {cols[j]}: {int(counts.iloc[i, j])} accounts, ARR {arr.iloc[i, j]:,.0f}"
+    hover = [[f"{rows[i]} -> {cols[j]}: {_accounts(int(counts.iloc[i, j]))}, ARR {arr.iloc[i, j]:,.0f}"
               for j in range(counts.shape[1])] for i in range(counts.shape[0])]
     fig = go.Figure(go.Heatmap(
         z=counts.to_numpy(), x=cols, y=rows, text=text, texttemplate="%{text}", customdata=hover,
@@ -160,6 +189,7 @@ def account_trend_figure(history: pd.DataFrame, green_min: dict[str, float] | No
                       annotation_text=f"green needs {' and '.join(names)} >= {v:g}", annotation_font_size=10,
                       annotation_position="bottom right")
     _layout(fig, height=300, hovermode="x unified")
+    date_axis(fig, history["as_of"])
     fig.update_yaxes(range=[-2, 102], gridcolor="#eef0f3")
     return fig
 
@@ -173,6 +203,7 @@ def backtest_figure(tiers: pd.DataFrame) -> go.Figure:
         error_y={"type": "data", "symmetric": False, "array": (t["renewal_high"] - t["renewal_rate"]) * 100,
                  "arrayminus": (t["renewal_rate"] - t["renewal_low"]) * 100, "color": "#44505f"},
         text=[f"{r:.1%} of {n}" for r, n in zip(t["renewal_rate"], t["renewals"])], textposition="inside",
+        insidetextanchor="start", textangle=0,  # at the bar's foot, clear of the interval's whisker on top
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     _layout(fig, height=340)
@@ -184,11 +215,12 @@ def calibration_figure(calibration: pd.DataFrame) -> go.Figure:
     """Renewal rate by score quintile (mean of the two axes)."""
     fig = go.Figure(go.Scatter(
         x=calibration["mean_score"], y=calibration["renewal_rate"] * 100, mode="lines+markers+text",
-        text=[f"n={n}" for n in calibration["renewals"]], textposition="top center", line={"color": "#2f6fb0"},
+        text=[f"n={n}" for n in calibration["renewals"]], textposition="bottom center", line={"color": "#2f6fb0"},
+        cliponaxis=False, hovertemplate="mean score %{x:.1f}: %{y:.1f}% renewed (%{text})<extra></extra>",
     ))
     _layout(fig, height=300)
-    fig.update_xaxes(title="mean score of the quintile", gridcolor="#eef0f3")
-    fig.update_yaxes(title="renewal rate (%)", gridcolor="#eef0f3")
+    fig.update_xaxes(title="mean score of the quintile", range=[0, 100], gridcolor="#eef0f3")
+    fig.update_yaxes(title="renewal rate (%)", range=[0, 105], gridcolor="#eef0f3")
     return fig
 
 

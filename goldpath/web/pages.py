@@ -30,7 +30,7 @@ from fastapi.templating import Jinja2Templates
 from goldpath.errors import GoldpathError
 from goldpath.model.spec import AXES
 from goldpath.scoring.explain import gold_lines
-from goldpath.scoring.tiers import INSUFFICIENT, TIER_ORDER
+from goldpath.scoring.tiers import INSUFFICIENT, RISK_ORDER, TIER_ORDER, riskiest_first
 from goldpath.web import charts
 from goldpath.workspace import Workspace, portfolio_summary
 
@@ -40,7 +40,6 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 SESSION_COOKIE = "goldpath_session"
-RANK = {t: i for i, t in enumerate(TIER_ORDER + [INSUFFICIENT])}
 
 
 def _money(x: Any) -> str:
@@ -55,8 +54,14 @@ def _day(x: Any) -> str:
     return "-" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(pd.Timestamp(x).date())
 
 
+def plural(n: Any, word: str, many: str | None = None) -> str:
+    """``1 account``, ``2 accounts`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}" if isinstance(n, int) else f"{n} {many or word + 's'}"
+
+
 templates.env.filters.update(
     money=_money, pct=_pct, num=lambda x, f="{:.2f}": charts.nice(x, f), tier=charts.tier_label, day=_day,
+    plural=plural,
     signed=lambda x: "-" if x is None or pd.isna(x) else f"{float(x):+.2f}",
 )
 templates.env.globals.update(TIER_COLOR=charts.TIER_COLOR)
@@ -69,6 +74,7 @@ class WebState:
 
     sessions: dict[str, str] = field(default_factory=dict)
     flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    form_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (form id, message)
     backtests: dict[tuple[str, str], dict] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -110,7 +116,9 @@ def _flash(request: Request, kind: str, text: str) -> None:
 def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     sid = request.cookies.get(SESSION_COOKIE) or ""
     flashes = _web(request).flashes.pop(sid, [])
-    ctx = {"user": _user(request), "flashes": flashes, "nav": name.removesuffix(".html"), **context}
+    form_error = _web(request).form_errors.pop(sid, None)
+    ctx = {"user": _user(request), "flashes": flashes, "form_error": form_error, "nav": name.removesuffix(".html"),
+           **context}
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -153,9 +161,30 @@ def static_file(name: str) -> Response:
 
 
 # -- read pages ----------------------------------------------------------------------------
-def _ordered(scores: pd.DataFrame) -> pd.DataFrame:
-    """Riskiest tier first, then by ARR (as ``goldpath score`` lists accounts)."""
-    return scores.assign(_r=scores["tier"].map(RANK)).sort_values(["_r", "arr"], ascending=[True, False]).drop(columns="_r")
+def override_counts(scores: pd.DataFrame) -> dict[str, Any]:
+    """Tiers set by an override: ``total``, ``per_tier`` counts and ``rows`` (id, tier, computed tier)."""
+    o = scores[scores["override"].notna()]
+    return {"total": len(o), "per_tier": o["tier"].value_counts().to_dict(),
+            "rows": o[["account_id", "name", "tier", "computed_tier", "override"]].to_dict("records")}
+
+
+def mark_overrides(ws: Workspace, scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with ``tier_overridden`` (the stored tier was set by an override: ``computed_tier``
+    and ``override`` say from what, by whom) and ``measure_overrides`` (text naming the measure
+    scores overridden on that date, empty when none), read from the stored scores and the
+    overrides in force on their date."""
+    out = scores.copy()
+    out["tier_overridden"] = out["override"].notna() if "override" in out else False
+    out["measure_overrides"] = ""
+    if len(out):
+        active = ws.active_overrides(pd.Timestamp(out["as_of"].iloc[0]).date())
+        active = active[active["kind"] == "measure"]
+        if len(active):
+            text = active.groupby("account_id").apply(
+                lambda g: "; ".join(f"{r.measure} scored {r.score:g} by override {r.note}" for r in g.itertuples()),
+                include_groups=False)
+            out["measure_overrides"] = out["account_id"].map(text).fillna("")
+    return out
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -188,6 +217,8 @@ def portfolio(request: Request, as_of: str | None = None, segment: str | None = 
     unplotted = int(shown[list(AXES)].isna().any(axis=1).sum())
     if unplotted:
         notes.append(f"{unplotted} account(s) without an axis score (insufficient data) are not plotted")
+    if shown["override"].notna().any():
+        notes.append("a dark ring marks a tier set by an override (the colour is the overriding tier)")
     matrix = charts.to_div(charts.matrix_figure(shown, rules), "matrix", link="/accounts/")
     over_time = charts.to_div(charts.tiers_over_time_figure(history, "accounts"), "tiers-accounts")
     arr_over_time = charts.to_div(charts.tiers_over_time_figure(history, "arr"), "tiers-arr")
@@ -195,28 +226,58 @@ def portfolio(request: Request, as_of: str | None = None, segment: str | None = 
     return _render(
         request, "portfolio.html", title=f"Portfolio on {day}", workspace=name, as_of=day, dates=dates,
         summary=portfolio_summary(scores).to_dict("records"), total_accounts=len(scores), total_arr=scores["arr"].sum(),
+        overridden=override_counts(scores),
         known=known, segments=segments, segment=seg, matrix=matrix, notes=notes, over_time=over_time,
         arr_over_time=arr_over_time, model=f"{scores['model_name'].iloc[0]} @ {scores['model_version'].iloc[0]}",
     )
 
 
-@router.get("/accounts", response_class=HTMLResponse)
-def accounts(request: Request, q: str = "", tier: str = "") -> Response:
-    """Every scored account on the latest date, searchable by id, name or segment."""
-    if (gate := _gate(request)) is not None:
-        return gate
+def _account_rows(request: Request, q: str, tier: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stored scores of the latest date, marked and riskiest first, and those matching the filters.
+
+    ``q`` (the API's ``search``) is part of an id, name or segment, any case.
+    """
     with _workspace(request) as ws:
-        scores = ws.scores()
-    rows = _ordered(scores)
+        scores = mark_overrides(ws, ws.scores())
+    rows = riskiest_first(scores)
     text = q.strip().lower()
     if text:
         hay = rows["account_id"].str.lower() + " " + rows["name"].str.lower() + " " + rows["segment"].astype(str).str.lower()
         rows = rows[hay.str.contains(text, regex=False)]
     if tier:
         rows = rows[rows["tier"] == tier.lower()]
+    return scores, rows
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts(request: Request, q: str = "", tier: str = "", search: str = "") -> Response:
+    """Every scored account on the latest date, searchable by id, name or segment (``q`` or ``search``)."""
+    if (gate := _gate(request)) is not None:
+        return gate
+    q = q or search
+    scores, rows = _account_rows(request, q, tier)
     day = pd.Timestamp(scores["as_of"].iloc[0]).date()
     return _render(request, "accounts.html", title="Accounts", rows=rows.to_dict("records"), q=q, tier=tier,
-                   as_of=day, total=len(scores), tiers=list(reversed(TIER_ORDER)) + [INSUFFICIENT])
+                   as_of=day, total=len(scores), tiers=list(reversed(TIER_ORDER)) + [INSUFFICIENT],
+                   csv_query=request.url.query)
+
+
+CSV_COLUMNS = ["as_of", "account_id", "name", "segment", "arr", "tier", "computed_tier", "override", "measure_overrides",
+               "engagement", "engagement_coverage", "engagement_trend", "indispensability", "indispensability_coverage",
+               "indispensability_trend", "tier_rule", "model_segment", "model_version"]
+
+
+@router.get("/accounts.csv")
+def accounts_csv(request: Request, q: str = "", tier: str = "", search: str = "") -> Response:
+    """The account list as CSV, with the same filters and order as ``/accounts``."""
+    if (gate := _gate(request)) is not None:
+        return gate
+    scores, rows = _account_rows(request, q or search, tier)
+    day = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    out = rows[[c for c in CSV_COLUMNS if c in rows]].copy()
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    return Response(out.to_csv(index=False), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="goldpath-accounts-{day}.csv"'})
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
@@ -305,6 +366,87 @@ def migrations(request: Request, start: str | None = None, end: str | None = Non
                    counts=counts, arr=arr, chart=fig, moved=moved)
 
 
+PRIORITY = {"high": 0, "medium": 1, "low": 2}
+
+
+@router.get("/actions", response_class=HTMLResponse)
+def actions_page(request: Request, tier: str = "", owner: str = "") -> Response:
+    """The work queue: every playbook action of the latest date (``Workspace.actions``, as ``goldpath
+    actions`` prints them), filterable by tier and owner role, largest ARR at risk first."""
+    if (gate := _gate(request)) is not None:
+        return gate
+    with _workspace(request) as ws:
+        try:
+            acts = ws.actions()
+        except GoldpathError as exc:
+            return _render(request, "actions.html", title="Actions", rows=[], note=str(exc), owners=[], tiers=[],
+                           tier=tier, owner=owner, total=0, accounts=0, arr=0.0, as_of=None)
+        scores = mark_overrides(ws, ws.scores())
+        day = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    marks = scores.set_index("account_id")[["tier_overridden", "computed_tier", "override", "measure_overrides"]]
+    owners = sorted(acts["owner"].dropna().unique())
+    tiers = [t for t in RISK_ORDER if t in set(acts["tier"])]
+    rows = acts
+    if tier:
+        rows = rows[rows["tier"] == tier.lower()]
+    if owner:
+        rows = rows[rows["owner"] == owner]
+    rows = rows.assign(_p=rows["priority"].map(PRIORITY).fillna(3)).sort_values(
+        ["arr", "_p", "closeness", "account_id"], ascending=[False, True, False, True], kind="stable").drop(columns="_p")
+    rows = rows.join(marks, on="account_id")
+    return _render(request, "actions.html", title="Actions", rows=rows.to_dict("records"), note=None, owners=owners,
+                   tiers=tiers, tier=tier, owner=owner, total=len(acts), accounts=rows["account_id"].nunique(),
+                   arr=float(rows.drop_duplicates("account_id")["arr"].sum()), as_of=day)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, account: str = "") -> Response:
+    """Every audited write (``Workspace.audit_log``), newest first, optionally of one account."""
+    if (gate := _gate(request)) is not None:
+        return gate
+    with _workspace(request) as ws:
+        log = ws.audit_log()
+    total = len(log)
+    if account.strip():
+        log = log[log["target"].str.lower() == account.strip().lower()]
+    log = log.iloc[::-1].assign(
+        target_is_date=lambda f: pd.to_datetime(f["target"], format="%Y-%m-%d", errors="coerce").notna())
+    return _render(request, "audit.html", title="Audit log", rows=log.to_dict("records"), account=account.strip(),
+                   total=total)
+
+
+@router.get("/overrides", response_class=HTMLResponse)
+def overrides_page(request: Request, show: str = "active") -> Response:
+    """Overrides in force on the latest scored date (or every one ever recorded), with who, why and expiry."""
+    if (gate := _gate(request)) is not None:
+        return gate
+    with _workspace(request) as ws:
+        every = ws.overrides()
+        day = ws.scored_dates()[-1] if ws.scored_dates() else None
+        active = ws.active_overrides(day) if day else every.iloc[:0]
+        scores = ws.scores(day) if day else None
+    live = set(active["override_id"])
+    applied = set(scores.loc[scores["override"].notna(), "account_id"]) if scores is not None else set()
+    rows = []
+    for r in every.to_dict("records"):
+        if r["override_id"] in live:
+            status = "in force"
+            if r["kind"] == "tier" and r["account_id"] not in applied:
+                status = "in force, not applied yet (rescore)"
+        elif r["removed_at"] is not None and not pd.isna(r["removed_at"]):
+            status = f"withdrawn by {r['removed_by']}"
+        elif day and pd.Timestamp(r["expires"]).date() < day:
+            status = "expired"
+        elif day and r["starts"] is not None and not pd.isna(r["starts"]) and pd.Timestamp(r["starts"]).date() > day:
+            status = "starts later"
+        else:
+            status = "replaced by a newer override"
+        rows.append({**r, "status": status, "live": r["override_id"] in live})
+    shown = rows if show == "all" else [r for r in rows if r["live"]]
+    return _render(request, "overrides.html", title="Overrides", rows=shown, show=show, as_of=day,
+                   total=len(rows), live=len(live))
+
+
 def _date_before(dates: list[dt_.date], target: dt_.date) -> dt_.date:
     """The latest stored date on or before ``target`` (else the first stored date)."""
     before = [d for d in dates if d <= target]
@@ -370,16 +512,19 @@ def report_download(request: Request, as_of: str | None = None) -> Response:
 # -- sign in ------------------------------------------------------------------------------
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request, next: str = "/") -> HTMLResponse:
-    return _render(request, "signin.html", title="Sign in", next=_safe_next(next))
+    from goldpath.api.auth import reads_open
+
+    return _render(request, "signin.html", title="Sign in", next=_safe_next(next), reads_open=reads_open(request))
 
 
 @router.post("/signin")
 def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
-    from goldpath.api.auth import name_for_token
+    from goldpath.api.auth import name_for_token, reads_open
 
     name = name_for_token(request, token.strip())
     if not name:
         return _render(request, "signin.html", status_code=401, title="Sign in", next=_safe_next(next),
+                       reads_open=reads_open(request),
                        error="That token is not valid: ask an admin for one from GOLDPATH_API_TOKENS.")
     sid = secrets.token_urlsafe(32)
     web = _web(request)
@@ -406,7 +551,9 @@ def _safe_next(url: str) -> str:
 
 
 # -- writes on the account page (POST, then redirect to the page: POST-redirect-GET) --------
-def _write(request: Request, account_id: str, what: str, call: Any) -> Response:
+def _write(request: Request, account_id: str, what: str, call: Any, form: str) -> Response:
+    """Run a ledger write as the signed-in user; a rejected one is shown next to ``form`` (its id),
+    and the page opens there (``#form-error``), so the message is in view without scrolling."""
     user = _user(request)
     page = f"/accounts/{account_id}"
     if user is None:
@@ -416,8 +563,9 @@ def _write(request: Request, account_id: str, what: str, call: Any) -> Response:
         try:
             call(ws, user)
         except (GoldpathError, ValueError) as exc:
-            _flash(request, "error", f"{what}: not saved. {exc}")
-            return RedirectResponse(page + "#ledger", status_code=303)
+            sid = request.cookies.get(SESSION_COOKIE) or ""
+            _web(request).form_errors[sid] = (form, f"{what}: not saved. {exc}")
+            return RedirectResponse(page + "#form-error", status_code=303)
         after = _tier_of(ws, account_id)
     change = f"tier {charts.tier_label(before)} -> {charts.tier_label(after)}" if before != after else \
         f"tier stays {charts.tier_label(after)}"
@@ -439,13 +587,14 @@ def _opt(value: str | None) -> str | None:
 def add_contact(request: Request, account_id: str, name: str = Form(...), role: str = Form(...),
                 joined: str = Form("")) -> Response:
     return _write(request, account_id, f"Contact {name} ({role})",
-                  lambda ws, user: ws.add_contact(account_id, name.strip(), role, joined=_opt(joined), author=user))
+                  lambda ws, user: ws.add_contact(account_id, name.strip(), role, joined=_opt(joined), author=user),
+                  "contact-form")
 
 
 @router.post("/accounts/{account_id}/contacts/{contact_id}/left")
 def contact_left(request: Request, account_id: str, contact_id: str, left: str = Form(...)) -> Response:
     return _write(request, account_id, f"Contact {contact_id} left on {left}",
-                  lambda ws, user: ws.mark_contact_left(contact_id, left, author=user))
+                  lambda ws, user: ws.mark_contact_left(contact_id, left, author=user), "contacts")
 
 
 @router.post("/accounts/{account_id}/acknowledgements")
@@ -453,7 +602,7 @@ def acknowledge(request: Request, account_id: str, outcome_id: str = Form(...), 
                 date: str = Form(...), statement: str = Form("")) -> Response:
     return _write(request, account_id, f"Acknowledgement of {outcome_id} by {contact_id}",
                   lambda ws, user: ws.record_acknowledgement(outcome_id, contact_id, date, statement=_opt(statement),
-                                                             author=user))
+                                                             author=user), "ack-form")
 
 
 def _number(field: str, text: str) -> float | None:
@@ -476,14 +625,14 @@ def add_outcome(request: Request, account_id: str, title: str = Form(...), metri
     return _write(request, account_id, f"Outcome '{title}'", lambda ws, user: ws.add_outcome(
         account_id, title, metric, _number("baseline", baseline), _number("target", target), defined_at,
         achieved=_number("achieved", achieved), achieved_at=_opt(achieved_at),
-        annual_value=_number("annual_value", annual_value), cost=_number("cost", cost), author=user))
+        annual_value=_number("annual_value", annual_value), cost=_number("cost", cost), author=user), "outcome-form")
 
 
 @router.post("/accounts/{account_id}/outcomes/{outcome_id}/achievement")
 def record_achievement(request: Request, account_id: str, outcome_id: str, achieved: str = Form(...),
                        achieved_at: str = Form(...)) -> Response:
     return _write(request, account_id, f"Measured value of {outcome_id}", lambda ws, user: ws.record_achievement(
-        outcome_id, _number("achieved", achieved), achieved_at, author=user))
+        outcome_id, _number("achieved", achieved), achieved_at, author=user), "achievement-form")
 
 
 @router.post("/accounts/{account_id}/success-plan")
@@ -504,4 +653,4 @@ def set_success_plan(request: Request, account_id: str, processes: str = Form(..
                             closed_on, title=_opt(title), annual_value=_number("annual_value", annual_value),
                             author=user, expected_version=int(version) if version.strip().isdigit() else None)
 
-    return _write(request, account_id, "Success plan", call)
+    return _write(request, account_id, "Success plan", call, "plan-form")

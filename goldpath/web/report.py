@@ -30,12 +30,13 @@ def riskiest(scores: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
 
 def build_report(ws: Workspace, as_of: str | dt_.date | None = None, limit: int = 25) -> str:
     """The report's HTML for a stored date (the latest when omitted)."""
-    from goldpath.web.pages import STATIC, plotly_js, templates
+    from goldpath.web.pages import STATIC, mark_overrides, override_counts, plotly_js, templates
 
     scores = ws.scores(as_of)
     if scores.empty:
         raise GoldpathError(f"{as_of} has not been scored; scored dates: "
                             f"{', '.join(str(d) for d in ws.scored_dates()[-5:]) or 'none yet'}")
+    scores = mark_overrides(ws, scores)
     day = pd.Timestamp(scores["as_of"].iloc[0]).date()
     dates = [d for d in ws.scored_dates() if d <= day]
     start = max([d for d in dates if d <= day - dt_.timedelta(days=91)] or dates[:1])
@@ -72,7 +73,7 @@ def build_report(ws: Workspace, as_of: str | dt_.date | None = None, limit: int 
         start=start, counts=counts, arr=arr, moved=moved,
         migration_chart=charts.to_div(charts.migration_figure(counts, arr, str(start), str(day)), "migrations"),
         risky=risky.to_dict("records"), risky_arr=risky["arr"].sum(), actions=actions, axes=AXES,
-        risky_total=int(scores["tier"].isin(RISKY).sum()), limit=limit,
+        risky_total=int(scores["tier"].isin(RISKY).sum()), limit=limit, overridden=override_counts(scores),
     )
 
 
