@@ -710,9 +710,12 @@ def override_list(workspace: Path = WORKSPACE) -> None:
 
 
 @app.command()
-def audit(workspace: Path = WORKSPACE) -> None:
-    """The audit log: every override change, who made it and when."""
-    log = _in_workspace(workspace, lambda ws: ws.audit_log())
+def audit(
+    workspace: Path = WORKSPACE,
+    account: Optional[str] = typer.Option(None, "--account", help="Only the entries about this account."),
+) -> None:
+    """The audit log: every write (overrides, value ledger, retractions, success plans, rescores), who made it and when."""
+    log = _in_workspace(workspace, lambda ws: ws.audit_log(account_id=account))
     for r in log.itertuples(index=False):
         console.print(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.actor:<12} {r.action:<16} {r.target:<8} {r.details}", highlight=False)
 

@@ -1,5 +1,6 @@
-"""The server app: the REST API (``/api/v1``, OpenAPI at ``/openapi.json``, docs at ``/docs``)
-and the web dashboard (goldpath.web) on one FastAPI app.
+"""The server app: the REST API (``/api/v1``, OpenAPI at ``/openapi.json``, a server-rendered
+reference at ``/docs``: no CDN, see goldpath.api.docs) and the web dashboard (goldpath.web) on
+one FastAPI app.
 
 One server process owns the workspace: it holds one Workspace (one DuckDB connection, and
 DuckDB lets one process write a database file), and every request uses it under its lock,
@@ -13,7 +14,8 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from goldpath.config import ServerConfig
@@ -39,8 +41,11 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
         Overrides of the ``server:`` section (``read_access``, ``tokens_env``), e.g. for tests.
 
     ``app.state.workspace`` is the Workspace, ``app.state.lock`` its lock (one DuckDB
-    connection: requests use it one at a time) and ``app.state.server`` the access settings.
+    connection: requests use it one at a time), ``app.state.server`` the access settings and
+    ``app.state.backtests`` the backtest cache the API and the dashboard share (goldpath.api.cache).
     """
+    from goldpath.api import docs
+    from goldpath.api.cache import backtests
     from goldpath.api.routes import router as api
 
     ws = Workspace(workspace_path)
@@ -56,7 +61,7 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
             ws.close()
 
     app = FastAPI(
-        title="goldpath", version=_version(), lifespan=lifespan,
+        title="goldpath", version=_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
         description="Customer health: Engagement and Indispensability, Red/Yellow/Green tiers and GOLD as "
                     "evidence. Reads and writes under /api/v1; writes need `Authorization: Bearer <token>`.",
     )
@@ -64,7 +69,15 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
     app.state.lock = ws.lock
     app.state.settings = dict(settings or {})
     app.state.server = server
+    cache = backtests(app.state)
+    ws.on_scores_written.append(cache.invalidate)  # app writes re-score stored dates: backtests change
     app.include_router(api)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def reference(request: Request) -> HTMLResponse:
+        """The API reference, rendered from ``app.openapi()`` (no script, no external request)."""
+        return HTMLResponse(docs.render(request.app, api.routes))
+
     try:
         from goldpath.web.pages import router as pages
     except ImportError:  # pragma: no cover - the API without the dashboard

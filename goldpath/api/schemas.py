@@ -79,7 +79,7 @@ class PlanIn(_In):
     title: str | None = Field(None, examples=["Grow won deal value by 30%"])
     annual_value: float | None = Field(None, ge=0, examples=[40000])
     expected_version: int | None = Field(
-        None, ge=0, description="Refuse the write (422) unless the stored plan has this version (0: none yet).",
+        None, ge=0, description="Refuse the write (409 Conflict) unless the stored plan has this version (0: none yet).",
     )
 
 
@@ -104,10 +104,27 @@ class AccountRef(BaseModel):
     gold_evidence: bool | None
 
 
-class WriteOut(BaseModel):
-    """What a write stored, who wrote it, and the account's tier afterwards."""
+class TierChange(BaseModel):
+    """A tier a write changed on a stored date."""
 
-    id: str | int = Field(description="The new row's id (contact, outcome, change or override id).")
+    account_id: str
+    as_of: dt_.date
+    before: str | None
+    after: str | None
+
+
+class Rescored(BaseModel):
+    rescored: list[dt_.date] = Field(
+        default_factory=list, description="The stored dates the write re-scored (in one pass): those it can affect.")
+    tier_changes: list[TierChange] = Field(default_factory=list, description="Every tier that moved on those dates.")
+    rescore_seconds: float = Field(0.0, description="How long the rescore took (about 1 s for one date on the "
+                                                    "example, 4 s for its 53 stored dates).")
+
+
+class WriteOut(Rescored):
+    """What a write stored (or retracted), who wrote it, the account's tier afterwards and what was re-scored."""
+
+    id: str | int = Field(description="The row's id (contact, outcome, change, acknowledgement or override id).")
     author: str
     row: dict[str, Any]
     account: AccountRef
@@ -132,7 +149,7 @@ class PlanOut(BaseModel):
     progress: dict[str, Any]
 
 
-class PlanWriteOut(BaseModel):
+class PlanWriteOut(Rescored):
     plan: PlanOut
     account: AccountRef
 
@@ -157,9 +174,15 @@ class AccountRow(BaseModel):
     engagement_coverage: float | None
     indispensability: float | None
     indispensability_coverage: float | None
-    tier: str
+    tier: str = Field(description="The tier in force: the computed tier, or a tier override's.")
+    computed_tier: str | None = Field(None, description="The tier the model computed (before a tier override).")
     tier_rule: str | None
     gold_evidence: bool | None
+    tier_override: dict[str, Any] | None = Field(
+        None, description="The tier override in force: tier, note, author, reason, starts, expires, override_id.")
+    measure_overrides: list[dict[str, Any]] = Field(
+        default_factory=list, description="Measure overrides in force: measure, value (the score), note, author, "
+                                          "reason, starts, expires, override_id.")
 
 
 class Portfolio(BaseModel):
@@ -181,7 +204,8 @@ class AccountDetail(BaseModel):
     account: dict[str, Any]
     score: dict[str, Any]
     axes: list[dict[str, Any]] = Field(description="Per axis: score, coverage, contribution_sum and the measure rows.")
-    tier: dict[str, Any] = Field(description="tier, computed_tier, axis_tier, rule, override, gold_evidence, gold lines.")
+    tier: dict[str, Any] = Field(description="tier, computed_tier, axis_tier, rule, override (its note), tier_override, "
+                                             "measure_overrides, gold_evidence, gold lines.")
     evidence: list[dict[str, Any]]
     history: dict[str, Any]
     ledger: dict[str, list[dict[str, Any]]]

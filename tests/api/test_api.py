@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import threading
 import warnings
@@ -14,24 +16,20 @@ with warnings.catch_warnings():  # Starlette's TestClient warns about httpx on i
     from fastapi.testclient import TestClient
 
 from goldpath.api.app import create_app
-from goldpath.api.auth import resolve_token, tokens
+from goldpath.api.auth import resolve_token, token_scopes, tokens
+from goldpath.api.routes import api_message
 
-TOKENS = "dana:dana-secret-token,ops:ops-token"
+TOKENS = "dana:dana-secret-token:admin,ops:ops-token:admin,clerk:clerk-token,viewer:viewer-token:read"
 DANA = {"Authorization": "Bearer dana-secret-token"}
 OPS = {"Authorization": "Bearer ops-token"}
+CLERK = {"Authorization": "Bearer clerk-token"}  # scope write (the default): value-ledger writes
+VIEWER = {"Authorization": "Bearer viewer-token"}  # scope read
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The example as `goldpath demo` builds it (weekly 2022 history, 2022-12-31), built once; never opened."""
-    from typer.testing import CliRunner
-
-    from goldpath.cli import app as cli_app
-
-    path = tmp_path_factory.mktemp("api-demo") / "ws"
-    result = CliRunner().invoke(cli_app, ["demo", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
+def built(demo_workspace_path) -> Path:
+    """The example as `goldpath demo` builds it (tests/conftest.py, built once per session); never opened."""
+    return demo_workspace_path
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +220,7 @@ def test_success_plan_becomes_scope_outcome_and_progress(writer):
     p = writer.get("/api/v1/accounts/A146/plan", headers=DANA).json()["progress"]
     assert (p["achieved"], p["attainment"], p["target_reached"]) == (4.0, 0.5, False)
     stale = writer.put("/api/v1/accounts/A146/plan", json={**body, "expected_version": 0}, headers=OPS)
-    assert stale.status_code == 422 and stale.json()["detail"][0]["loc"] == ["body", "expected_version"]
+    assert stale.status_code == 409 and stale.json()["detail"][0]["loc"] == ["body", "expected_version"]
     actions = [e["action"] for e in writer.get("/api/v1/audit", headers=DANA).json()]
     assert actions == ["outcome.achievement", "plan.set"]
 
@@ -273,4 +271,226 @@ def test_overrides_through_the_api(writer):
     r = writer.delete(f"/api/v1/overrides/{oid}", params={"reason": "resolved"}, headers=OPS)
     assert r.status_code == 200 and r.json()["account"]["tier"] == "green"
     assert writer.delete("/api/v1/overrides/999", params={"reason": "x"}, headers=OPS).status_code == 404
+    again = writer.delete(f"/api/v1/overrides/{oid}", params={"reason": "twice"}, headers=OPS)
+    assert again.status_code == 409 and again.json()["detail"][0]["loc"] == ["path", "override_id"]
+    assert again.json()["detail"][0]["msg"].startswith(f"override {oid} was already withdrawn by ops on ")
     assert [e["action"] for e in writer.get("/api/v1/audit", headers=OPS).json()] == ["override.remove", "override.add"]
+
+
+# -- /docs: offline reference ---------------------------------------------------------------------------
+
+def test_docs_are_served_without_any_external_request(reader):
+    """/docs is rendered on the server from the OpenAPI schema: no script, no external URL, every route listed."""
+    r = reader.get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I), "an external URL"
+    assert reader.get("/redoc").status_code == 404
+    spec = reader.get("/openapi.json").json()
+    for path, item in spec["paths"].items():
+        for method in item:
+            assert f'id="op-{method}-{html.escape(path)}"' in page, (method, path)
+    assert 'id="schema-OverrideIn"' in page and "admin: a token of scope admin" in page
+
+
+# -- token scopes ---------------------------------------------------------------------------------------
+
+def test_token_entries_may_carry_a_scope():
+    assert token_scopes("a:t1, b:t2:read, c:t3:admin, d:x:y") == {
+        "t1": ("a", "write"), "t2": ("b", "read"), "t3": ("c", "admin"), "x:y": ("d", "write")}
+
+
+def test_a_token_without_the_scope_gets_403(reader):
+    ack = {"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"}
+    assert reader.get("/api/v1/portfolio", headers=VIEWER).status_code == 200
+    r = reader.post("/api/v1/acknowledgements", json=ack, headers=VIEWER)
+    assert r.status_code == 403 and r.json()["detail"].startswith("the token of viewer has scope read; a value-ledger")
+    override = {"account_id": "A092", "tier": "yellow", "reason": "x", "expires": "2023-03-31"}
+    r = reader.post("/api/v1/overrides", json=override, headers=CLERK)
+    assert r.status_code == 403 and "needs scope admin" in r.json()["detail"]
+    plan = {"processes": {"pipeline": 3}, "metric": "m", "baseline": 0, "target": 1, "closed_on": "2022-12-01"}
+    assert reader.put("/api/v1/accounts/A146/plan", json=plan, headers=CLERK).status_code == 403
+    assert reader.delete("/api/v1/overrides/1", params={"reason": "x"}, headers=VIEWER).status_code == 403
+    assert reader.get("/api/v1/audit", headers=DANA).json() == []
+
+
+# -- validation gaps ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, path, kw, status, loc, msg", [
+    ("post", "/api/v1/contacts", {"json": {"account_id": "A092", "name": "New CFO", "role": "finance",
+                                           "joined": "2999-01-01"}},
+     422, ["body", "joined"], "2999-01-01 is in the future"),
+    ("post", "/api/v1/outcomes", {"json": {"account_id": "A092", "title": "t", "metric": "m", "baseline": 5, "target": 5,
+                                           "defined_at": "2022-03-01"}},
+     422, ["body", "target"], "equals the baseline (5); attainment"),
+    ("post", "/api/v1/overrides", {"json": {"account_id": "A092", "tier": "red", "reason": "x", "expires": "2022-06-30"}},
+     422, ["body", "expires"], "2022-06-30 has passed (the latest scored date is 2022-12-31)"),
+    ("post", "/api/v1/overrides", {"json": {"account_id": "A092", "reason": "x", "expires": "2023-06-30"}},
+     422, ["body", "tier"], "an override sets either a tier, or a measure and its score"),
+    ("get", "/api/v1/accounts", {"params": {"tier": "platinum"}},
+     422, ["query", "tier"], "expected one of gold, green, yellow, red, insufficient data (got 'platinum')"),
+    ("get", "/api/v1/migrations", {"params": {"start": "2022-12-25", "end": "2022-06-26"}},
+     422, ["query", "end"], "2022-06-26 is before the start 2022-12-25"),
+    ("get", "/api/v1/migrations", {"params": {"start": "2022-06-27", "end": "2022-12-25"}},
+     422, ["query", "start"], "2022-06-27 has not been scored"),
+    ("delete", "/api/v1/contacts/A092-C1", {"params": {"reason": "typo"}},
+     409, ["path", "contact_id"], "contact A092-C1 is from the source file data/contacts.csv: fix the row there"),
+    ("delete", "/api/v1/acknowledgements/A092-O1/A092-C1/2022-11-20", {"params": {"reason": "x"}},
+     404, ["path", "outcome_id"], "no acknowledgement of A092-O1 by A092-C1 on 2022-11-20"),
+])
+def test_every_error_names_its_field_and_no_cli_command(reader, method, path, kw, status, loc, msg):
+    r = getattr(reader, method)(path, headers=DANA, **kw)
+    assert r.status_code == status, r.text
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == loc and detail["msg"].startswith(msg), detail
+    assert "`goldpath" not in r.text
+    assert reader.get("/api/v1/audit", headers=DANA).json() == []
+
+
+def test_api_messages_drop_cli_pointers():
+    assert api_message("no scores stored yet; run `goldpath score --as-of YYYY-MM-DD` first") == "no scores stored yet"
+    assert api_message("no active override with id 3; see `goldpath override list`") == "no active override with id 3"
+
+
+# -- writes re-score the dates they affect; alerts and audit follow ---------------------------------------------
+
+def _alerts(client, *accounts: str) -> list[tuple]:
+    a = client.app.state.workspace.alerts()
+    a = a[a["account_id"].isin(accounts)]
+    return [(r.account_id, str(r.as_of.date() if hasattr(r.as_of, "date") else r.as_of), r.kind, r.from_tier, r.to_tier)
+            for r in a.itertuples()]
+
+
+def test_each_real_tier_change_of_a_write_is_one_alert(writer):
+    """A092 reaches GOLD, loses it when its sponsor is marked as left, reaches it again when that is undone;
+    A040 (GOLD on 12-25, yellow on 12-31: gold_lost) is made GOLD on 12-31 by a measure override. Rescoring
+    the date again and again raises nothing new."""
+    base = [("A040", "2022-12-25", "gold_reached", "green", "gold"), ("A040", "2022-12-31", "gold_lost", "gold", "yellow")]
+    assert _alerts(writer, "A092", "A040") == base
+    ack = {"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"}
+    assert writer.post("/api/v1/acknowledgements", json=ack, headers=CLERK).json()["account"]["tier"] == "gold"
+    r = writer.post("/api/v1/contacts/A092-C2/left", json={"left": "2022-12-30"}, headers=CLERK).json()
+    assert (r["account"]["tier"], r["rescored"], r["tier_changes"]) == ("green", ["2022-12-31"], [
+        {"account_id": "A092", "as_of": "2022-12-31", "before": "gold", "after": "green"}])
+    for _ in range(2):
+        assert writer.post("/api/v1/rescore", headers=CLERK).status_code == 200
+    r = writer.delete("/api/v1/contacts/A092-C2/left", params={"reason": "marked by mistake"}, headers=CLERK).json()
+    assert r["account"]["tier"] == "gold"
+    override = {"account_id": "A040", "measure": "process_coverage", "score": 100, "reason": "new rollout",
+                "starts": "2022-12-31", "expires": "2023-03-31"}
+    r = writer.post("/api/v1/overrides", json=override, headers=DANA).json()
+    assert (r["rescored"], r["account"]["tier"]) == (["2022-12-31"], "gold")
+    writer.post("/api/v1/rescore", headers=CLERK)
+    assert _alerts(writer, "A092", "A040") == base + [
+        ("A040", "2022-12-31", "gold_reached", "yellow", "gold"),
+        ("A092", "2022-12-31", "gold_reached", "green", "gold"),
+        ("A092", "2022-12-31", "gold_lost", "gold", "green"),
+        ("A092", "2022-12-31", "gold_reached", "green", "gold"),
+    ]
+    ids = writer.app.state.workspace.alerts()["alert_id"]
+    assert ids.is_unique
+
+
+def test_an_override_re_scores_every_stored_date_in_its_period_and_the_audit_says_what_moved(writer):
+    """A tier override from 2022-12-01 re-scores the stored 12-04 .. 12-31 in one pass, not only 12-31."""
+    history = writer.get("/api/v1/accounts/A092", headers=OPS).json()["history"]["snapshots"]
+    before = {h["as_of"]: h["tier"] for h in history}
+    body = {"account_id": "A092", "tier": "red", "reason": "exec escalation", "starts": "2022-12-01", "expires": "2023-03-31"}
+    r = writer.post("/api/v1/overrides", json=body, headers=OPS)
+    assert r.status_code == 201, r.text
+    out = r.json()
+    dates = ["2022-12-04", "2022-12-11", "2022-12-18", "2022-12-25", "2022-12-31"]
+    assert out["rescored"] == dates and out["rescore_seconds"] > 0
+    changes = [{"account_id": "A092", "as_of": d, "before": before[d], "after": "red"} for d in dates]
+    assert out["tier_changes"] == changes and before["2022-12-31"] == "green"
+    history = writer.get("/api/v1/accounts/A092", headers=OPS).json()["history"]["snapshots"]
+    assert [(h["as_of"], h["tier"]) for h in history[-6:]] == [("2022-11-27", before["2022-11-27"])] + [
+        (d, "red") for d in dates]
+    entry = writer.get("/api/v1/audit", params={"account_id": "A092"}, headers=OPS).json()[0]
+    assert (entry["action"], entry["details"]["rescored"], entry["details"]["tier_changes"]) == (
+        "override.add", dates, changes)
+    r = writer.delete(f"/api/v1/overrides/{out['id']}", params={"reason": "resolved", "on": "2022-12-20"}, headers=OPS)
+    assert r.json()["rescored"] == ["2022-12-25", "2022-12-31"]  # it still applies before the 20th
+    assert [c["after"] for c in r.json()["tier_changes"]] == ["green", "green"]
+
+
+def test_overrides_are_visible_in_the_account_list_and_detail(writer):
+    body = {"account_id": "A014", "measure": "active_seat_ratio", "score": 95, "reason": "seats reassigned",
+            "expires": "2023-03-31"}
+    oid = writer.post("/api/v1/overrides", json=body, headers=DANA).json()["id"]
+    writer.post("/api/v1/overrides", headers=DANA, json={
+        "account_id": "A014", "tier": "red", "reason": "exec escalation", "starts": "2022-12-31", "expires": "2023-01-31"})
+    row = next(a for a in writer.get("/api/v1/accounts", params={"search": "A014"}, headers=DANA).json()["accounts"])
+    assert (row["tier"], row["tier_override"]["tier"], row["tier_override"]["author"]) == ("red", "red", "dana")
+    assert row["tier_override"]["expires"] == "2023-01-31" and row["computed_tier"] != "red"
+    assert row["measure_overrides"] == [{
+        "measure": "active_seat_ratio", "value": 95.0, "override_id": oid, "author": "dana", "reason": "seats reassigned",
+        "starts": None, "expires": "2023-03-31", "note": f"#{oid} by dana until 2023-03-31: seats reassigned"}]
+    d = writer.get("/api/v1/accounts/A014", headers=DANA).json()["tier"]
+    assert d["measure_overrides"] == row["measure_overrides"] and d["tier_override"] == row["tier_override"]
+    other = writer.get("/api/v1/accounts", params={"search": "A092"}, headers=DANA).json()["accounts"][0]
+    assert (other["tier_override"], other["measure_overrides"]) == (None, [])
+
+
+def test_retractions_undo_app_writes_and_are_audited(writer):
+    ack = {"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"}
+    writer.post("/api/v1/acknowledgements", json=ack, headers=CLERK)
+    r = writer.delete("/api/v1/acknowledgements/A092-O1/A092-C3/2022-12-28", params={"reason": "wrong outcome"},
+                      headers=CLERK)
+    assert r.status_code == 200, r.text
+    assert (r.json()["account"]["tier"], r.json()["rescored"]) == ("green", ["2022-12-31"])
+    cid = writer.post("/api/v1/contacts", headers=CLERK, json={"account_id": "A092", "name": "Controller",
+                                                               "role": "finance"}).json()["id"]
+    oid = writer.post("/api/v1/outcomes", headers=CLERK, json={
+        "account_id": "A092", "title": "Faster quotes", "metric": "hours", "baseline": 48, "target": 24,
+        "defined_at": "2022-03-01"}).json()["id"]
+    writer.post("/api/v1/acknowledgements", headers=CLERK, json={"outcome_id": oid, "contact_id": cid, "date": "2022-12-01"})
+    blocked = writer.delete(f"/api/v1/outcomes/{oid}", params={"reason": "x"}, headers=CLERK)
+    assert blocked.status_code == 409 and "has acknowledgements" in blocked.json()["detail"][0]["msg"]
+    assert writer.delete(f"/api/v1/acknowledgements/{oid}/{cid}/2022-12-01", params={"reason": "x"},
+                         headers=CLERK).status_code == 200
+    assert writer.delete(f"/api/v1/outcomes/{oid}", params={"reason": "duplicate"}, headers=CLERK).status_code == 200
+    assert writer.delete(f"/api/v1/contacts/{cid}", params={"reason": "duplicate"}, headers=CLERK).status_code == 200
+    assert writer.delete(f"/api/v1/contacts/{cid}", params={"reason": "x"}, headers=CLERK).status_code == 404
+    assert writer.delete("/api/v1/contacts/A092-C2/left", params={"reason": "x"}, headers=CLERK).status_code == 404
+    plan = writer.delete("/api/v1/outcomes/A092-O1", params={"reason": "x"}, headers=CLERK)
+    assert plan.status_code == 409 and "from the source file data/outcomes.csv" in plan.json()["detail"][0]["msg"]
+    ledger = writer.get("/api/v1/accounts/A092/ledger", headers=CLERK).json()
+    assert all(row["origin"] != "app" for table in ledger.values() for row in table)
+    audit = writer.get("/api/v1/audit", params={"account_id": "A092"}, headers=CLERK).json()
+    actions = [e["action"] for e in audit]
+    assert actions == ["contact.retract", "outcome.retract", "acknowledgement.retract", "acknowledgement.add",
+                       "outcome.add", "contact.add", "acknowledgement.retract", "acknowledgement.add"]
+    assert audit[0]["details"]["reason"] == "duplicate" and audit[0]["details"]["contact_id"] == cid
+    assert writer.get("/api/v1/audit", params={"account_id": "A040"}, headers=CLERK).json() == []
+
+
+# -- one backtest cache per server ----------------------------------------------------------------------------
+
+def test_backtest_cache_is_shared_and_cleared_by_writes(writer, monkeypatch):
+    """The API and the dashboard read one cache (app.state.backtests); a write clears it."""
+    from goldpath.api.cache import backtests
+    from goldpath.workspace import Workspace
+
+    calls = []
+
+    class Report:
+        def to_dict(self):
+            return {"lead_days": 90}
+
+    def fake(self, lead="90d", green_claim=0.9):
+        calls.append((lead, green_claim))
+        return Report()
+
+    monkeypatch.setattr(Workspace, "backtest", fake)
+    assert writer.get("/api/v1/backtest", headers=CLERK).json() == {"lead_days": 90}
+    cache = backtests(writer.app.state)
+    ws = writer.app.state.workspace
+    assert cache.slot(ws, "90d", 0.9)["status"] == "done"  # what the dashboard page asks for: already there
+    writer.get("/api/v1/backtest", headers=CLERK)
+    assert calls == [("90d", 0.9)]
+    writer.post("/api/v1/acknowledgements", headers=CLERK,
+                json={"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"})
+    writer.get("/api/v1/backtest", headers=CLERK)
+    assert calls == [("90d", 0.9)] * 2
