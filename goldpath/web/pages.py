@@ -70,12 +70,11 @@ templates.env.globals.update(TIER_COLOR=charts.TIER_COLOR)
 # -- app state ------------------------------------------------------------------------------
 @dataclass
 class WebState:
-    """What the pages keep per app: sign-in sessions, flash messages, the backtest cache."""
+    """What the pages keep per app: sign-in sessions, flash messages (the backtest cache is goldpath.api.cache)."""
 
     sessions: dict[str, str] = field(default_factory=dict)
     flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     form_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (form id, message)
-    backtests: dict[tuple[str, str], dict] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -453,28 +452,13 @@ def _date_before(dates: list[dt_.date], target: dt_.date) -> dt_.date:
     return before[-1] if before else dates[0]
 
 
-# -- backtest: slow, computed once per model version and lead in a background thread ---------
-def _backtest_job(root: Path, lead: str, slot: dict) -> None:
-    try:
-        with Workspace(root) as other:  # its own connection: pages stay usable meanwhile
-            slot["report"] = other.backtest(lead)
-        slot["status"] = "done"
-    except Exception as exc:  # noqa: BLE001 - shown on the page
-        slot["status"], slot["error"] = "error", str(exc)
-    slot["seconds"] = round(time.monotonic() - slot["started"], 1)
-
-
+# -- backtest: slow, computed once per server in the background (the cache the REST API shares) ----
 def backtest_slot(request: Request, lead: str) -> dict:
-    """The cached backtest for ``lead`` under the current model, started on first request."""
-    with _workspace(request) as ws:
-        key, root = (ws.model.version, lead), ws.root
-    web = _web(request)
-    with web.guard:
-        slot = web.backtests.get(key)
-        if slot is None or slot["status"] == "error":
-            slot = web.backtests[key] = {"status": "running", "started": time.monotonic(), "lead": lead}
-            threading.Thread(target=_backtest_job, args=(root, lead, slot), daemon=True, name="goldpath-backtest").start()
-    return slot
+    """The cached backtest for ``lead``, started on first request: the server's one cache
+    (goldpath.api.cache), keyed by lead, claim, model version and latest scored date, cleared by writes."""
+    from goldpath.api.cache import backtests
+
+    return backtests(request.app.state).slot(request.app.state.workspace, lead)
 
 
 @router.get("/backtest", response_class=HTMLResponse)

@@ -12,20 +12,14 @@ with warnings.catch_warnings():  # Starlette's TestClient warns about httpx on i
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from goldpath.cli import app as cli_app
 
 TOKENS = "dana:dana-secret-token,ops:ops-token"
 
 
 @pytest.fixture(scope="session")
-def demo_built(tmp_path_factory) -> Path:
-    """The example workspace as `goldpath demo` builds it (weekly 2022 history, 2022-12-31); never opened again."""
-    from typer.testing import CliRunner
-
-    path = tmp_path_factory.mktemp("web-demo") / "ws"
-    result = CliRunner().invoke(cli_app, ["demo", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
+def demo_built(demo_workspace_path) -> Path:
+    """The example workspace as `goldpath demo` builds it (tests/conftest.py builds it once per session); never opened again."""
+    return demo_workspace_path
 
 
 def copy_workspace(src: Path, dst: Path) -> Path:
