@@ -542,6 +542,13 @@ def _write(request: Request, account_id: str, what: str, call: Any, form: str) -
     page = f"/accounts/{account_id}"
     if user is None:
         return RedirectResponse(f"/signin?next={page}", status_code=303)
+    from goldpath.api.auth import allows, scope_of  # token scopes: a read-only token never writes
+
+    if not allows(scope_of(request, user), "write"):
+        sid = request.cookies.get(SESSION_COOKIE) or ""
+        _web(request).form_errors[sid] = (form, f"{what}: not saved. The token of {user} may only read "
+                                                f"(scope read); writes need scope write or admin.")
+        return RedirectResponse(page + "#form-error", status_code=303)
     with _workspace(request) as ws:
         before = _tier_of(ws, account_id)
         try:

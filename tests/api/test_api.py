@@ -494,3 +494,30 @@ def test_backtest_cache_is_shared_and_cleared_by_writes(writer, monkeypatch):
                 json={"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"})
     writer.get("/api/v1/backtest", headers=CLERK)
     assert calls == [("90d", 0.9)] * 2
+
+
+def test_a_read_token_signed_into_the_dashboard_cannot_write(reader):
+    """auth.py is the one resolver: the dashboard's forms honour the token's scope too."""
+    assert reader.post("/signin", data={"token": "viewer-token", "next": "/"}, follow_redirects=False).status_code == 303
+    try:
+        r = reader.post("/accounts/A092/acknowledgements", follow_redirects=False, data={
+            "outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"})
+        assert r.status_code == 303 and r.headers["location"].endswith("#form-error")
+        assert "may only read (scope read)" in reader.get("/accounts/A092").text
+        assert reader.get("/api/v1/audit", headers=DANA).json() == []
+    finally:
+        reader.post("/signout")
+
+
+def test_goldpath_audit_filters_by_account(copy_demo, tmp_path):
+    from typer.testing import CliRunner
+
+    from goldpath import Workspace
+    from goldpath.cli import app as cli_app
+
+    path = copy_demo(tmp_path)
+    with Workspace(path) as ws:
+        ws.add_contact("A092", "Controller", "finance", author="dana")
+        ws.add_contact("A003", "Analyst", "team", author="ops")
+    out = CliRunner().invoke(cli_app, ["audit", "-w", str(path), "--account", "A003"], env={"COLUMNS": "300"}).output
+    assert "contact.add" in out and "A003" in out and "A092" not in out
