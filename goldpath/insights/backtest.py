@@ -246,8 +246,11 @@ def _claims(tiers: pd.DataFrame, green_claim: float, metrics: dict) -> list[str]
     tier_auc, base_auc = metrics["auc_tier_order"], metrics["auc_baseline"]
     if not np.isnan(tier_auc) and not np.isnan(base_auc):
         better = "beats" if tier_auc > base_auc else "does not beat"
+        lo, hi = metrics.get("auc_tier_order_low", np.nan), metrics.get("auc_tier_order_high", np.nan)
+        inside = f", but the baseline lies inside the tier order's 95% interval ({lo:.3f} to {hi:.3f})" \
+            if tier_auc > base_auc and lo <= base_auc <= hi else ""
         out.append(f"The tier order (AUC {tier_auc:.3f}) {better} the baseline of the segment's past renewal rate "
-                   f"(AUC {base_auc:.3f}).")
+                   f"(AUC {base_auc:.3f}){inside}.")
     return out
 
 

@@ -222,7 +222,10 @@ def test_tier_order_against_baseline_statement():
     base = auc(rows["renewed"].to_numpy(dtype=int), rows["baseline"].to_numpy())
     verdict = "beats" if r.metrics["auc_tier_order"] > base else "does not beat"
     assert r.metrics["auc_baseline"] == pytest.approx(base)
-    _statement(r, f"The tier order (AUC {r.metrics['auc_tier_order']:.3f}) {verdict} the baseline")
+    s = _statement(r, f"The tier order (AUC {r.metrics['auc_tier_order']:.3f}) {verdict} the baseline")
+    lo, hi = r.metrics["auc_tier_order_low"], r.metrics["auc_tier_order_high"]
+    if verdict == "beats" and lo <= base <= hi:  # a point estimate above the baseline is not called a win alone
+        assert s.endswith(f"but the baseline lies inside the tier order's 95% interval ({lo:.3f} to {hi:.3f}).")
     rows["baseline"] = np.nan
     assert not any(s.startswith("The tier order") for s in summarize(rows, 90).statements)
 
@@ -328,6 +331,10 @@ def test_tiers_that_do_not_separate_renewal_are_said_so_first():
     assert "Red renewed more often than Green (93.3% vs 90.0%)" in first
     assert "Yellow renewed more often than Green (94.0% vs 90.0%)" in first
     assert "Red renewed more often than Yellow" not in first
+    rows = _tiered({"green": (90, 10), "yellow": (47, 3), "red": (28, 2)})
+    rows["baseline"] = np.where(rows["renewed"], 0.3, 0.7)  # AUC 0: below the tier order's interval
+    assert _statement(summarize(rows, 90), "The tier order").endswith("the baseline of the segment's past renewal "
+                                                                       "rate (AUC 0.000).")
     lo, hi = r.metrics["auc_tier_order_low"], r.metrics["auc_tier_order_high"]
     assert lo < 0.5 < hi and r.metrics["auc_tier_order"] < 0.5 and r.metrics["tiers_separate"] is False
     assert f"tier-order AUC {r.metrics['auc_tier_order']:.3f} (95% CI {lo:.3f} to {hi:.3f})" in first

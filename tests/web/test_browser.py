@@ -48,6 +48,15 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(demo_copy, api_tokens):
     """`goldpath serve` on a copy of the example, in a subprocess, until the module ends."""
+    from goldpath.workspace import Workspace
+
+    with Workspace(demo_copy) as ws:  # what a CS lead may have set: marked on every page
+        if ws.overrides().empty:
+            ws.set_override("A099", author="dana", reason="exec sponsor re-engaged after the outage", expires="2023-03-31",
+                            tier="yellow")
+            ws.set_override("A040", author="ops", reason="NPS survey pending", expires="2023-03-31", measure="nps",
+                            score=70)
+            ws.rescore(author="dana")
     port = free_port()
     env = {**os.environ, "GOLDPATH_API_TOKENS": api_tokens}
     log = demo_copy.parent / "serve.log"
@@ -145,6 +154,34 @@ def test_record_the_missing_finance_acknowledgement_and_see_gold(chromium, serve
         page.locator("#ledger").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "account-ledger.png"))
 
+        # A rejected write: the message is next to the form, in view, without scrolling.
+        page.fill("#achievement-form input[name=achieved]", "about twelve")
+        page.click("#achievement-form button")
+        expect(page.locator("#form-error")).to_contain_text("not saved")
+        expect(page.locator("#form-error")).to_be_in_viewport()
+        page.screenshot(path=str(shots / "account-form-error.png"))
+
+        # A one-day-old account: dates on the trend's x axis, also with one snapshot.
+        page.goto(server + "/accounts/A146")
+        page.wait_for_selector("#trend .xtick")
+        ticks = page.locator("#trend .xtick text").evaluate_all("els => els.map(e => e.textContent)")
+        assert ticks and all(re.fullmatch(r"\d{4}-\d\d-\d\d", t) for t in ticks), ticks
+        page.locator("#trend").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "account-new.png"))
+
+        # The overrides, marked in the list, and the CS leader's pages.
+        page.goto(server + "/accounts?search=A099")
+        expect(page.locator("#accounts .mark.override")).to_have_count(1)
+        page.goto(server + "/actions?tier=red")
+        expect(page.locator("#actions tbody tr").first).to_be_visible()
+        page.screenshot(path=str(shots / "actions.png"))
+        page.goto(server + "/overrides")
+        expect(page.locator("#overrides tbody tr")).to_have_count(2)
+        page.screenshot(path=str(shots / "overrides.png"))
+        page.goto(server + "/audit")
+        expect(page.locator("#audit")).to_contain_text("acknowledgement.add")
+        page.screenshot(path=str(shots / "audit.png"))
+
         # The portfolio counts it.
         page.goto(server + "/")
         matrix_points(page)
@@ -152,7 +189,13 @@ def test_record_the_missing_finance_acknowledgement_and_see_gold(chromium, serve
 
         page.goto(server + "/migrations")
         page.wait_for_selector("#migrations .heatmaplayer, #migrations .hm", state="attached")
-        page.screenshot(path=str(shots / "migrations.png"))
+        for width in (1400, 1280):  # the ARR matrix fits its card (or scrolls), never cut off
+            page.set_viewport_size({"width": width, "height": 800})
+            fits = page.evaluate("() => { const t = document.querySelector('#migration-matrix'); const box ="
+                                 " t.parentElement; return t.getBoundingClientRect().right <= box.getBoundingClientRect().right + 1"
+                                 " || box.scrollWidth > box.clientWidth; }")
+            assert fits, width
+        page.screenshot(path=str(shots / "migrations.png"), full_page=True)
 
         # The offline report: downloaded, then opened with every network request refused.
         with page.expect_download() as dl:
@@ -172,6 +215,7 @@ def test_record_the_missing_finance_acknowledgement_and_see_gold(chromium, serve
         page.goto(server + "/backtest")  # refreshes itself every 5 s until the result is there
         expect(page.locator("#backtest-tiers")).to_be_visible(timeout=600_000)
         expect(page.locator("#statements")).to_contain_text("Green")
+        expect(page.locator("#separation")).to_contain_text("separate renewal")
         page.wait_for_selector("#backtest .plot-container")
         page.screenshot(path=str(shots / "backtest.png"))
         browser.close()
