@@ -1,8 +1,9 @@
 """Per-account raw measures for one or many as-of dates, in set-based Ibis expressions.
 
-All dates are processed in one query: the daily fact is joined to a date spine of
-``(as_of, window_start)`` pairs, so a history of snapshots costs one pass, not one run
-per date. Windows are inclusive: ``window_start = as_of - (window_days - 1)``.
+All dates are processed in one query: rollups of the daily fact join a table of the days
+each as-of window covers (an equi-join on the day, see :func:`account_measures`), so a
+history of snapshots costs one pass, not one run per date, and a fact row meets only the
+dates whose windows hold it. Windows are inclusive: ``window_start = as_of - (window_days - 1)``.
 """
 
 from __future__ import annotations
@@ -61,11 +62,36 @@ def _days(start: dt_.date, n: int) -> list[dt_.date]:
     return [start + dt_.timedelta(days=i) for i in range(n)]
 
 
-def _calendar(spine_df: pd.DataFrame, working_days: list[str]) -> pd.DataFrame:
-    """Every day the windows cover, with 1 for a working day."""
+def _window_days(
+    spine_df: pd.DataFrame, working_days: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[dt_.date, int]]:
+    """Which as-of windows hold each day, as stretches of days: ``(day, stretch, is_working)``
+    and ``(stretch, as_of)``, and a calendar of working days.
+
+    A stretch is a run of consecutive days held by the same set of windows (for weekly
+    dates and 28-day windows, a week held by 4 windows), so a rollup can be counted per
+    stretch first and each stretch joined to its few as-of dates. The calendar maps each
+    day from the first window start to the last as-of date to the number of working days
+    before it in that range.
+    """
     start, end = min(spine_df["window_start"]), max(spine_df["as_of"])
-    days = _days(start, (end - start).days + 1)
-    return pd.DataFrame({"day": days, "is_working": [int(WEEKDAYS[d.weekday()] in working_days) for d in days]})
+    windows = list(zip(spine_df["as_of"], spine_df["window_start"]))
+    before, n = {}, 0
+    day_rows, stretch_rows, last, stretch = [], [], None, -1
+    for d in _days(start, (end - start).days + 1):
+        before[d] = n
+        working = int(WEEKDAYS[d.weekday()] in working_days)
+        n += working
+        held = tuple(a for a, w in windows if w <= d <= a)
+        if not held:
+            last = None
+            continue
+        if held != last:
+            stretch, last = stretch + 1, held
+            stretch_rows += [(stretch, a) for a in held]
+        day_rows.append((d, stretch, working))
+    days = pd.DataFrame(day_rows, columns=["day", "stretch", "is_working"])
+    return days, pd.DataFrame(stretch_rows, columns=["stretch", "as_of"]), before
 
 
 def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
@@ -164,6 +190,24 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     (``window_days`` and ``working_days`` are its own). Measures that count users are null
     for an account whose events never name a user (``users_unknown``).
 
+    How windows are formed (the costly part, so every step is an equi-join):
+
+    - the daily fact is first reduced to the small rollups the measures read, none of which
+      depends on the as-of date: distinct ``(account, user, day)``, ``(account, process,
+      day)``, ``(account, user, day)`` with a critical process, and ``(account, user, day,
+      feature)`` for key features only; days before the account's contract are dropped here
+      (``window_from = max(window_start, contract_start)``, and the day table below gives
+      ``day >= window_start``);
+    - each rollup joins a small table of ``(day, as_of)`` pairs, one per day each as-of
+      window covers, on ``day``: a row meets only the dates whose windows hold it (about 4
+      of 26 weekly dates for a 28-day window), not every date of its account;
+    - the user-day rollup is counted per ``(as_of, account, user)`` once and gives both
+      active users and user-days; process days need no distinct count at all;
+    - totals that do not depend on the date (criticality, processes) are summed per account.
+
+    Accounts outside the portfolio on a date get rows in the rollups but none in the result:
+    every part is left-joined onto the portfolio.
+
     Returns
     -------
     ibis Table
@@ -171,6 +215,10 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
         :data:`goldpath.model.spec.MEASURES` (null where undefined) and the counts they are
         made of, for explanations.
     """
+    spine_df = spine_df.copy()
+    days_df, stretches_df, work_before = _window_days(spine_df, model.working_days)
+    spine_df["_work_through"] = [work_before[d] + int(WEEKDAYS[d.weekday()] in model.working_days)
+                                 for d in spine_df["as_of"]]
     spine = ibis.memtable(spine_df)
     acc = inputs.accounts
     base = portfolio(acc.select("account_id", "segment", "arr", "seats", "contract_start"), spine, inputs.renewals)
@@ -182,17 +230,16 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
         window_from=ibis.greatest(base.window_start, base.contract_start),
     )
     base = base.mutate(window_days=base.as_of.delta(base.window_from, unit="day") + 1)
-    cal = ibis.memtable(_calendar(spine_df, model.working_days))
-    wd = base.select("as_of", "account_id", "window_from").join(
-        cal, [cal.day >= base.window_from, cal.day <= base.as_of]
-    )
-    work = wd.group_by(["as_of", "account_id"]).aggregate(working_days=wd.is_working.sum())
-    base = base.drop("working_days").left_join(work, ["as_of", "account_id"]).select(~s.endswith("_right"))
-    base = base.mutate(working_days=base.working_days.fill_null(0))
+    # Working days in [window_from, as_of]: working days up to as_of minus those before
+    # window_from, read from a calendar by an equi-join on the day.
+    before = ibis.memtable(pd.DataFrame({"day": list(work_before), "_work_before": list(work_before.values())}))
+    base = base.left_join(before, base.window_from == before.day).select(~s.endswith("_right"))
+    base = base.mutate(working_days=(base._work_through - base._work_before).fill_null(0))
     base = base.select(
         "as_of", "account_id", "segment", "model_segment", "seats", "tenure_days", "window_from", "window_days",
         "working_days",
     )
+    keys = ["as_of", "account_id"]
 
     f = inputs.daily_usage
     # Sources without user ids: an account whose events up to the as-of date never name a
@@ -200,70 +247,81 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     seen = f.group_by("account_id").aggregate(
         _first_day=f.day.min(), _first_user_day=f.day.min(where=f.user_id.notnull())
     )
-    # Only the days some window covers: a constant range the engine can push to the scan
-    # (and to row groups of a stored fact), before the join multiplies rows by dates.
+    # Only the days some window covers (a constant range the engine can push to the scan,
+    # and to row groups of a stored fact), none before the account's contract, each with
+    # its stretch of days (see _window_days).
+    days = ibis.memtable(days_df)
+    stretches = ibis.memtable(stretches_df)
     span = f.filter((f.day >= min(spine_df["window_start"])) & (f.day <= max(spine_df["as_of"])))
-    fw = span.join(base.select("as_of", "account_id", "window_from"), "account_id")
-    fw = fw.filter((fw.day >= fw.window_from) & (fw.day <= fw.as_of)).drop("window_from")
-    keys = ["as_of", "account_id"]
+    starts = acc.select("account_id", _contract_start=acc.contract_start)
+    span = span.join(starts, "account_id")
+    span = span.filter(span.day >= span._contract_start).select("account_id", "user_id", "day", "feature")
+    span = span.join(days, "day")
 
-    # Users and user-days (exact distinct counts over the window, from the daily fact).
-    ud = fw.filter(fw.user_id.notnull()).select("as_of", "account_id", "user_id", "day").distinct()
-    users = ud.group_by(keys).aggregate(active_users=ud.user_id.nunique(), user_days=ud.count())
+    # Users and user-days: distinct user-days counted per stretch, then per as-of date.
+    ud = span.filter(span.user_id.notnull()).select("account_id", "user_id", "day", "stretch").distinct()
+    us = ud.group_by(["account_id", "user_id", "stretch"]).aggregate(_days=ud.count()).join(stretches, "stretch")
+    au = us.group_by(["as_of", "account_id", "user_id"]).aggregate(_days=us._days.sum())
+    users = au.group_by(keys).aggregate(active_users=au.count(), user_days=au._days.sum())
 
-    # Key features used by at least N users.
+    # Key features used by at least N users (only key features are counted).
     kf = key_features_table(model)
     listed = list(model.params.key_features)
     seg_key = ibis.ifelse(base.model_segment.isin(listed), base.model_segment, ibis.literal(DEFAULT_SEGMENT))
-    base = base.mutate(segment_key=seg_key)
-    fu = fw.filter(fw.user_id.notnull()).group_by(["as_of", "account_id", "feature"]).aggregate(
-        feature_users=fw.user_id.nunique()
-    )
+    key_names = sorted({f_ for feats in model.params.key_features.values() for f_ in feats})
+    fk = span.filter(span.user_id.notnull() & span.feature.isin(key_names))
+    fks = fk.select("account_id", "feature", "user_id", "stretch").distinct().join(stretches, "stretch")
+    fu = fks.group_by(["as_of", "account_id", "feature"]).aggregate(feature_users=fks.user_id.nunique())
     adopted_f = fu.filter(fu.feature_users >= model.params.key_feature_min_users)
-    bk = base.select("as_of", "account_id", "segment_key").join(kf, "segment_key")
-    bk = bk.left_join(adopted_f, [bk.as_of == adopted_f.as_of, bk.account_id == adopted_f.account_id, bk.feature == adopted_f.feature])
-    key = bk.group_by([bk.as_of, bk.account_id]).aggregate(
-        key_features_total=bk.feature.nunique(),
-        key_features_adopted=bk.feature_users.count(),  # non-null: adopted
-    )
+    base = base.mutate(segment_key=seg_key)
+    bseg = base.select("as_of", "account_id", "segment_key")
+    ak = adopted_f.join(bseg, keys).join(kf, ["segment_key", "feature"])
+    adopted = ak.group_by(keys).aggregate(key_features_adopted=ak.count())
+    totals = kf.group_by("segment_key").aggregate(key_features_total=kf.count())
+    key = bseg.join(totals, "segment_key").select("as_of", "account_id", "key_features_total")
+    key = key.left_join(adopted, keys).select(~s.endswith("_right"))
 
     # Processes: which ran, on how many working days, by whom.
     crit = resolved_criticality(inputs)
-    pf = inputs.process_features
-    fp = fw.join(pf, "feature").select("as_of", "account_id", "user_id", "day", "process").distinct()
-    work_idx = [WEEKDAYS.index(d) for d in model.working_days]
-    pu = fp.group_by(["as_of", "account_id", "process"]).aggregate(
-        ran_days=fp.day.nunique(),
-        ran_working_days=fp.day.nunique(where=fp.day.day_of_week.index().isin(work_idx)),
+    sp = span.join(inputs.process_features, "feature")
+    pdays = sp.select("account_id", "process", "day", "stretch", "is_working").distinct()
+    ps = pdays.group_by(["account_id", "process", "stretch"]).aggregate(
+        _work=pdays.count(where=pdays.is_working == 1)
+    ).join(stretches, "stretch")
+    pu = ps.group_by(["as_of", "account_id", "process"]).aggregate(ran_working_days=ps._work.sum())
+    # (a row per process that ran in the window)
+    is_critical = crit.criticality >= model.params.critical_min
+    per_account = crit.group_by("account_id").aggregate(
+        criticality_total=crit.criticality.sum(),
+        processes_total=crit.count(),
+        critical_weight=crit.criticality.sum(where=is_critical),
+        critical_processes=crit.count(where=is_critical),
     )
-    bp = base.select("as_of", "account_id", "working_days").join(crit, "account_id")
-    bp = bp.left_join(pu, ["as_of", "account_id", "process"]).select(~s.endswith("_right"))
-    is_critical = bp.criticality >= model.params.critical_min
-    ran = bp.ran_days.fill_null(0) > 0
+    rp = pu.join(crit, ["account_id", "process"]).join(base.select("as_of", "account_id", "working_days"), keys)
+    rp_critical = rp.criticality >= model.params.critical_min
     # A window without working days has no regularity (null, not 0/0 = NaN; see below).
-    regular = bp.criticality * _ratio(bp.ran_working_days.fill_null(0), bp.working_days)
-    procs = bp.group_by(keys).aggregate(
-        criticality_total=bp.criticality.sum(),
-        criticality_run=bp.criticality.sum(where=ran),
-        processes_total=bp.count(),
+    regular = rp.criticality * _ratio(rp.ran_working_days, rp.working_days)
+    ran = rp.group_by(keys).aggregate(
+        criticality_run=rp.criticality.sum(),
         # Counts, not sums of booleans cast to int64: PostgreSQL has no boolean -> bigint cast.
-        processes_run=bp.count(where=ran),
-        critical_weight=bp.criticality.sum(where=is_critical),
-        critical_regular_weight=regular.sum(where=is_critical),
-        critical_processes=bp.count(where=is_critical),
+        processes_run=rp.count(),
+        critical_regular_weight=regular.sum(where=rp_critical),
     )
-    critical = crit.filter(crit.criticality >= model.params.critical_min).select("account_id", "process")
-    cu = fp.filter(fp.user_id.notnull()).join(critical, ["account_id", "process"])
-    cusers = cu.group_by(keys).aggregate(critical_users=cu.user_id.nunique())
+    critical = crit.filter(is_critical).select("account_id", "process")
+    cu = sp.filter(sp.user_id.notnull()).join(critical, ["account_id", "process"])
+    cus = cu.select("account_id", "user_id", "stretch").distinct().join(stretches, "stretch")
+    cusers = cus.group_by(keys).aggregate(critical_users=cus.user_id.nunique())
 
     m = base
     signals = signal_values(inputs.signals, spine_df, model) if inputs.signals is not None else []
-    for part in (users, key, procs, cusers, *signals):
+    for part in (users, key, ran, cusers, *signals):
         m = m.left_join(part, keys).select(~s.endswith("_right"))
+    m = m.left_join(per_account, "account_id").select(~s.endswith("_right"))
     m = m.left_join(seen, "account_id").select(~s.endswith("_right"))
     unknown = (m._first_day <= m.as_of) & (m._first_user_day.isnull() | (m._first_user_day > m.as_of))
     m = m.mutate(**{c: m[c].fill_null(0) for c in COUNT_COLUMNS}, users_unknown=unknown.fill_null(False))
     m = m.drop("_first_day", "_first_user_day")
+    m = m.select(*base.columns, *COUNT_COLUMNS, *[c for c in m.columns if c not in set(base.columns) | set(COUNT_COLUMNS)])
 
     def by_user(value: ir.FloatingValue) -> ir.FloatingValue:
         return ibis.ifelse(m.users_unknown, ibis.null(dt.float64), value)

@@ -1,17 +1,17 @@
-WITH "t46" AS (
+WITH "t55" AS (
   SELECT
-    "t26"."account_id",
-    "t26"."segment",
-    "t40"."process",
-    "t38"."c_seg",
-    "t39"."c_star",
-    "t32"."c_ovr"
+    "t33"."account_id",
+    "t33"."segment",
+    "t48"."process",
+    "t46"."c_seg",
+    "t47"."c_star",
+    "t40"."c_ovr"
   FROM (
     SELECT
       "t7"."account_id",
       "t7"."segment"
     FROM "accounts" AS "t7"
-  ) AS "t26"
+  ) AS "t33"
   CROSS JOIN (
     SELECT
       *
@@ -19,7 +19,7 @@ WITH "t46" AS (
       SELECT DISTINCT
         "t9"."process"
       FROM "process_criticality" AS "t9"
-    ) AS "t20"
+    ) AS "t26"
     UNION
     SELECT
       *
@@ -27,8 +27,8 @@ WITH "t46" AS (
       SELECT
         "t10"."process"
       FROM "criticality_overrides" AS "t10"
-    ) AS "t21"
-  ) AS "t40"
+    ) AS "t27"
+  ) AS "t48"
   LEFT OUTER JOIN (
     SELECT
       "t9"."process",
@@ -37,8 +37,8 @@ WITH "t46" AS (
     FROM "process_criticality" AS "t9"
     WHERE
       "t9"."segment" <> '*'
-  ) AS "t38"
-    ON "t40"."process" = "t38"."process" AND "t26"."segment" = "t38"."segment"
+  ) AS "t46"
+    ON "t48"."process" = "t46"."process" AND "t33"."segment" = "t46"."segment"
   LEFT OUTER JOIN (
     SELECT
       "t9"."process",
@@ -46,277 +46,268 @@ WITH "t46" AS (
     FROM "process_criticality" AS "t9"
     WHERE
       "t9"."segment" = '*'
-  ) AS "t39"
-    ON "t40"."process" = "t39"."process"
+  ) AS "t47"
+    ON "t48"."process" = "t47"."process"
   LEFT OUTER JOIN (
     SELECT
       "t10"."account_id",
       "t10"."process",
       "t10"."criticality" AS "c_ovr"
     FROM "criticality_overrides" AS "t10"
-  ) AS "t32"
-    ON "t26"."account_id" = "t32"."account_id" AND "t40"."process" = "t32"."process"
-), "t51" AS (
+  ) AS "t40"
+    ON "t33"."account_id" = "t40"."account_id" AND "t48"."process" = "t40"."process"
+), "t63" AS (
   SELECT
-    "t47"."account_id",
-    "t47"."segment",
-    "t47"."arr",
-    "t47"."seats",
-    "t47"."contract_start",
-    "t47"."as_of",
-    "t47"."window_start",
-    "t47"."window_days",
-    "t47"."working_days"
+    "t57"."account_id",
+    "t57"."process",
+    COALESCE("t57"."c_ovr", "t57"."c_seg", "t57"."c_star", 0.0) AS "criticality"
+  FROM "t55" AS "t57"
+  WHERE
+    COALESCE("t57"."c_ovr", "t57"."c_seg", "t57"."c_star", 0.0) > 0
+), "t68" AS (
+  SELECT
+    "t59"."account_id",
+    "t59"."user_id",
+    "t59"."day",
+    "t59"."feature",
+    "t20"."stretch",
+    "t20"."is_working"
   FROM (
     SELECT
-      *
+      "t51"."account_id",
+      "t51"."user_id",
+      "t51"."day",
+      "t51"."feature"
     FROM (
       SELECT
-        "t27"."account_id",
-        "t27"."segment",
-        "t27"."arr",
-        "t27"."seats",
-        "t27"."contract_start",
-        "t17"."as_of",
-        "t17"."window_start",
-        "t17"."window_days",
-        "t17"."working_days"
+        "t41"."account_id",
+        "t41"."user_id",
+        "t41"."day",
+        "t41"."feature",
+        "t41"."events",
+        "t41"."quantity",
+        "t41"."value",
+        "t35"."_contract_start"
       FROM (
+        SELECT
+          *
+        FROM "daily_usage" AS "t0"
+        WHERE
+          "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
+          AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
+      ) AS "t41"
+      INNER JOIN (
         SELECT
           "t7"."account_id",
-          "t7"."segment",
-          "t7"."arr",
-          "t7"."seats",
-          "t7"."contract_start"
+          "t7"."contract_start" AS "_contract_start"
         FROM "accounts" AS "t7"
-      ) AS "t27"
-      CROSS JOIN "memtable_1" AS "t17"
-    ) AS "t42"
+      ) AS "t35"
+        ON "t41"."account_id" = "t35"."account_id"
+    ) AS "t51"
     WHERE
-      "t42"."contract_start" <= "t42"."as_of"
-  ) AS "t47"
-  WHERE
-    NOT EXISTS(
-      SELECT
-        1
-      FROM (
-        SELECT
-          "t8"."account_id",
-          "t8"."renewal_date" AS "churn_date"
-        FROM "renewals" AS "t8"
-        WHERE
-          "t8"."outcome" = 'churned'
-      ) AS "t37"
-      WHERE
-        "t47"."account_id" = "t37"."account_id" AND "t37"."churn_date" <= "t47"."as_of"
-    )
-), "t69" AS (
+      "t51"."day" >= "t51"."_contract_start"
+  ) AS "t59"
+  INNER JOIN "memtable_1" AS "t20"
+    ON "t59"."day" = "t20"."day"
+), "t91" AS (
   SELECT
-    "t65"."account_id",
-    "t65"."segment",
-    "t65"."arr",
-    "t65"."seats",
-    "t65"."contract_start",
-    "t65"."as_of",
-    "t65"."window_start",
-    "t65"."window_days",
-    "t65"."model_segment",
-    "t65"."tenure_days",
-    "t65"."window_from",
-    "t68"."working_days"
+    "t84"."account_id",
+    "t84"."segment",
+    "t84"."arr",
+    "t84"."seats",
+    "t84"."contract_start",
+    "t84"."as_of",
+    "t84"."window_start",
+    "t84"."window_days",
+    "t84"."working_days",
+    "t84"."_work_through",
+    "t84"."model_segment",
+    "t84"."tenure_days",
+    "t84"."window_from",
+    "t14"."day",
+    "t14"."_work_before"
   FROM (
     SELECT
-      "t63".*
-      EXCLUDE ("working_days")
+      "t62"."account_id",
+      "t62"."segment",
+      "t62"."arr",
+      "t62"."seats",
+      "t62"."contract_start",
+      "t62"."as_of",
+      "t62"."window_start",
+      DATEDIFF(DAY, GREATEST("t62"."window_start", "t62"."contract_start"), "t62"."as_of") + 1 AS "window_days",
+      "t62"."working_days",
+      "t62"."_work_through",
+      CASE
+        WHEN TRUE AND (
+          DATEDIFF(DAY, "t62"."contract_start", "t62"."as_of") <= 60.0
+        )
+        THEN 'onboarding'
+        WHEN TRUE AND "t62"."segment" IN ('starter')
+        THEN 'starter'
+        ELSE 'default'
+      END AS "model_segment",
+      DATEDIFF(DAY, "t62"."contract_start", "t62"."as_of") AS "tenure_days",
+      GREATEST("t62"."window_start", "t62"."contract_start") AS "window_from"
     FROM (
       SELECT
-        "t54"."account_id",
-        "t54"."segment",
-        "t54"."arr",
-        "t54"."seats",
-        "t54"."contract_start",
-        "t54"."as_of",
-        "t54"."window_start",
-        DATEDIFF(DAY, GREATEST("t54"."window_start", "t54"."contract_start"), "t54"."as_of") + 1 AS "window_days",
-        "t54"."working_days",
-        CASE
-          WHEN TRUE AND (
-            DATEDIFF(DAY, "t54"."contract_start", "t54"."as_of") <= 60.0
-          )
-          THEN 'onboarding'
-          WHEN TRUE AND "t54"."segment" IN ('starter')
-          THEN 'starter'
-          ELSE 'default'
-        END AS "model_segment",
-        DATEDIFF(DAY, "t54"."contract_start", "t54"."as_of") AS "tenure_days",
-        GREATEST("t54"."window_start", "t54"."contract_start") AS "window_from"
-      FROM "t51" AS "t54"
-    ) AS "t63"
-  ) AS "t65"
-  LEFT OUTER JOIN (
-    SELECT
-      "t66"."as_of",
-      "t66"."account_id",
-      SUM("t66"."is_working") AS "working_days"
-    FROM (
-      SELECT
-        "t62"."as_of",
-        "t62"."account_id",
-        "t62"."window_from",
-        "t15"."day",
-        "t15"."is_working"
+        "t56"."account_id",
+        "t56"."segment",
+        "t56"."arr",
+        "t56"."seats",
+        "t56"."contract_start",
+        "t56"."as_of",
+        "t56"."window_start",
+        "t56"."window_days",
+        "t56"."working_days",
+        "t56"."_work_through"
       FROM (
         SELECT
-          "t54"."as_of",
-          "t54"."account_id",
-          GREATEST("t54"."window_start", "t54"."contract_start") AS "window_from"
-        FROM "t51" AS "t54"
-      ) AS "t62"
-      INNER JOIN "memtable_2" AS "t15"
-        ON "t15"."day" >= "t62"."window_from" AND "t15"."day" <= "t62"."as_of"
-    ) AS "t66"
-    GROUP BY
-      1,
-      2
-  ) AS "t68"
-    ON "t65"."as_of" = "t68"."as_of" AND "t65"."account_id" = "t68"."account_id"
-), "t85" AS (
-  SELECT
-    "t82"."as_of",
-    "t82"."account_id",
-    "t82"."user_id",
-    "t82"."day",
-    "t16"."process"
-  FROM (
-    SELECT
-      "t80".*
-      EXCLUDE ("window_from")
-    FROM (
-      SELECT
-        *
-      FROM (
-        SELECT
-          "t33"."account_id",
-          "t33"."user_id",
-          "t33"."day",
-          "t33"."feature",
-          "t33"."events",
-          "t33"."quantity",
-          "t33"."value",
-          "t72"."as_of",
-          "t72"."window_from"
+          *
         FROM (
           SELECT
-            *
-          FROM "daily_usage" AS "t0"
-          WHERE
-            "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
-            AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
-        ) AS "t33"
-        INNER JOIN (
-          SELECT
-            "t70"."as_of",
-            "t70"."account_id",
-            "t70"."window_from"
-          FROM "t69" AS "t70"
-        ) AS "t72"
-          ON "t33"."account_id" = "t72"."account_id"
-      ) AS "t79"
+            "t34"."account_id",
+            "t34"."segment",
+            "t34"."arr",
+            "t34"."seats",
+            "t34"."contract_start",
+            "t19"."as_of",
+            "t19"."window_start",
+            "t19"."window_days",
+            "t19"."working_days",
+            "t19"."_work_through"
+          FROM (
+            SELECT
+              "t7"."account_id",
+              "t7"."segment",
+              "t7"."arr",
+              "t7"."seats",
+              "t7"."contract_start"
+            FROM "accounts" AS "t7"
+          ) AS "t34"
+          CROSS JOIN "memtable_2" AS "t19"
+        ) AS "t50"
+        WHERE
+          "t50"."contract_start" <= "t50"."as_of"
+      ) AS "t56"
       WHERE
-        "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
-    ) AS "t80"
-  ) AS "t82"
-  INNER JOIN "process_features" AS "t16"
-    ON "t82"."feature" = "t16"."feature"
+        NOT EXISTS(
+          SELECT
+            1
+          FROM (
+            SELECT
+              "t8"."account_id",
+              "t8"."renewal_date" AS "churn_date"
+            FROM "renewals" AS "t8"
+            WHERE
+              "t8"."outcome" = 'churned'
+          ) AS "t45"
+          WHERE
+            "t56"."account_id" = "t45"."account_id" AND "t45"."churn_date" <= "t56"."as_of"
+        )
+    ) AS "t62"
+  ) AS "t84"
+  LEFT OUTER JOIN "memtable_3" AS "t14"
+    ON "t84"."window_from" = "t14"."day"
+), "t99" AS (
+  SELECT
+    "t93"."as_of",
+    "t93"."account_id",
+    IFF(
+      "t93"."model_segment" IN ('default', 'starter', 'onboarding'),
+      "t93"."model_segment",
+      'default'
+    ) AS "segment_key"
+  FROM "t91" AS "t93"
 )
 SELECT
-  "t108"."as_of",
-  "t108"."account_id",
-  "t108"."segment",
-  "t108"."model_segment",
-  "t108"."seats",
-  "t108"."tenure_days",
-  "t108"."window_from",
-  "t108"."window_days",
-  "t108"."working_days",
-  "t108"."segment_key",
-  "t108"."active_users",
-  "t108"."user_days",
-  "t108"."key_features_total",
-  "t108"."key_features_adopted",
-  "t108"."criticality_total",
-  "t108"."criticality_run",
-  "t108"."processes_total",
-  "t108"."processes_run",
-  "t108"."critical_weight",
-  "t108"."critical_regular_weight",
-  "t108"."critical_processes",
-  "t108"."critical_users",
-  "t108"."nps",
-  "t108"."nps__date",
-  "t108"."won_value_90d",
-  "t108"."won_value_90d__date",
-  "t108"."users_unknown",
+  "t127"."as_of",
+  "t127"."account_id",
+  "t127"."segment",
+  "t127"."model_segment",
+  "t127"."seats",
+  "t127"."tenure_days",
+  "t127"."window_from",
+  "t127"."window_days",
+  "t127"."working_days",
+  "t127"."segment_key",
+  "t127"."active_users",
+  "t127"."user_days",
+  "t127"."key_features_total",
+  "t127"."key_features_adopted",
+  "t127"."criticality_total",
+  "t127"."criticality_run",
+  "t127"."processes_total",
+  "t127"."processes_run",
+  "t127"."critical_weight",
+  "t127"."critical_regular_weight",
+  "t127"."critical_processes",
+  "t127"."critical_users",
+  "t127"."nps",
+  "t127"."nps__date",
+  "t127"."won_value_90d",
+  "t127"."won_value_90d__date",
+  "t127"."users_unknown",
   IFF(
-    "t108"."users_unknown",
+    "t127"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t108"."seats" > 0,
-      CAST("t108"."active_users" AS DOUBLE) / CAST("t108"."seats" AS DOUBLE),
+      "t127"."seats" > 0,
+      CAST("t127"."active_users" AS DOUBLE) / CAST("t127"."seats" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "active_seat_ratio",
   IFF(
-    "t108"."users_unknown",
+    "t127"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
       (
-        "t108"."active_users" * "t108"."window_days"
+        "t127"."active_users" * "t127"."window_days"
       ) > 0,
-      CAST("t108"."user_days" AS DOUBLE) / CAST("t108"."active_users" * "t108"."window_days" AS DOUBLE),
+      CAST("t127"."user_days" AS DOUBLE) / CAST("t127"."active_users" * "t127"."window_days" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "stickiness",
   IFF(
-    "t108"."users_unknown",
+    "t127"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t108"."active_users" > 0,
-      CAST("t108"."user_days" AS DOUBLE) / CAST("t108"."active_users" AS DOUBLE),
+      "t127"."active_users" > 0,
+      CAST("t127"."user_days" AS DOUBLE) / CAST("t127"."active_users" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "active_days_per_active_user",
   IFF(
-    "t108"."users_unknown",
+    "t127"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t108"."key_features_total" > 0,
-      CAST("t108"."key_features_adopted" AS DOUBLE) / CAST("t108"."key_features_total" AS DOUBLE),
+      "t127"."key_features_total" > 0,
+      CAST("t127"."key_features_adopted" AS DOUBLE) / CAST("t127"."key_features_total" AS DOUBLE),
       CAST(NULL AS DOUBLE)
     )
   ) AS "key_feature_adoption",
   IFF(
-    "t108"."criticality_total" > 0,
-    "t108"."criticality_run" / "t108"."criticality_total",
+    "t127"."criticality_total" > 0,
+    "t127"."criticality_run" / "t127"."criticality_total",
     CAST(NULL AS DOUBLE)
   ) AS "process_coverage",
   IFF(
-    "t108"."working_days" > 0,
+    "t127"."working_days" > 0,
     IFF(
-      "t108"."critical_weight" > 0,
-      "t108"."critical_regular_weight" / "t108"."critical_weight",
+      "t127"."critical_weight" > 0,
+      "t127"."critical_regular_weight" / "t127"."critical_weight",
       CAST(NULL AS DOUBLE)
     ),
     CAST(NULL AS DOUBLE)
   ) AS "critical_process_regularity",
   IFF(
-    "t108"."users_unknown",
+    "t127"."users_unknown",
     CAST(NULL AS DOUBLE),
     IFF(
-      "t108"."critical_processes" > 0,
+      "t127"."critical_processes" > 0,
       IFF(
-        "t108"."active_users" > 0,
-        CAST("t108"."critical_users" AS DOUBLE) / CAST("t108"."active_users" AS DOUBLE),
+        "t127"."active_users" > 0,
+        CAST("t127"."critical_users" AS DOUBLE) / CAST("t127"."active_users" AS DOUBLE),
         CAST(NULL AS DOUBLE)
       ),
       CAST(NULL AS DOUBLE)
@@ -324,218 +315,414 @@ SELECT
   ) AS "critical_process_reach"
 FROM (
   SELECT
-    "t107".*
+    "t126".*
     EXCLUDE ("_first_day", "_first_user_day")
   FROM (
     SELECT
-      "t106"."as_of",
-      "t106"."account_id",
-      "t106"."segment",
-      "t106"."model_segment",
-      "t106"."seats",
-      "t106"."tenure_days",
-      "t106"."window_from",
-      "t106"."window_days",
-      "t106"."working_days",
-      "t106"."segment_key",
-      COALESCE("t106"."active_users", 0) AS "active_users",
-      COALESCE("t106"."user_days", 0) AS "user_days",
-      COALESCE("t106"."key_features_total", 0) AS "key_features_total",
-      COALESCE("t106"."key_features_adopted", 0) AS "key_features_adopted",
-      COALESCE("t106"."criticality_total", 0) AS "criticality_total",
-      COALESCE("t106"."criticality_run", 0) AS "criticality_run",
-      COALESCE("t106"."processes_total", 0) AS "processes_total",
-      COALESCE("t106"."processes_run", 0) AS "processes_run",
-      COALESCE("t106"."critical_weight", 0) AS "critical_weight",
-      COALESCE("t106"."critical_regular_weight", 0) AS "critical_regular_weight",
-      COALESCE("t106"."critical_processes", 0) AS "critical_processes",
-      COALESCE("t106"."critical_users", 0) AS "critical_users",
-      "t106"."nps",
-      "t106"."nps__date",
-      "t106"."won_value_90d",
-      "t106"."won_value_90d__date",
-      "t106"."_first_day",
-      "t106"."_first_user_day",
+      "t125"."as_of",
+      "t125"."account_id",
+      "t125"."segment",
+      "t125"."model_segment",
+      "t125"."seats",
+      "t125"."tenure_days",
+      "t125"."window_from",
+      "t125"."window_days",
+      "t125"."working_days",
+      "t125"."segment_key",
+      COALESCE("t125"."active_users", 0) AS "active_users",
+      COALESCE("t125"."user_days", 0) AS "user_days",
+      COALESCE("t125"."key_features_total", 0) AS "key_features_total",
+      COALESCE("t125"."key_features_adopted", 0) AS "key_features_adopted",
+      COALESCE("t125"."criticality_run", 0) AS "criticality_run",
+      COALESCE("t125"."processes_run", 0) AS "processes_run",
+      COALESCE("t125"."critical_regular_weight", 0) AS "critical_regular_weight",
+      COALESCE("t125"."critical_users", 0) AS "critical_users",
+      "t125"."nps",
+      "t125"."nps__date",
+      "t125"."won_value_90d",
+      "t125"."won_value_90d__date",
+      COALESCE("t125"."criticality_total", 0) AS "criticality_total",
+      COALESCE("t125"."processes_total", 0) AS "processes_total",
+      COALESCE("t125"."critical_weight", 0) AS "critical_weight",
+      COALESCE("t125"."critical_processes", 0) AS "critical_processes",
+      "t125"."_first_day",
+      "t125"."_first_user_day",
       COALESCE(
         (
-          "t106"."_first_day" <= "t106"."as_of"
+          "t125"."_first_day" <= "t125"."as_of"
         )
         AND (
           (
-            "t106"."_first_user_day" IS NULL
+            "t125"."_first_user_day" IS NULL
           )
           OR (
-            "t106"."_first_user_day" > "t106"."as_of"
+            "t125"."_first_user_day" > "t125"."as_of"
           )
         ),
         FALSE
       ) AS "users_unknown"
     FROM (
       SELECT
-        "t77"."as_of",
-        "t77"."account_id",
-        "t77"."segment",
-        "t77"."model_segment",
-        "t77"."seats",
-        "t77"."tenure_days",
-        "t77"."window_from",
-        "t77"."window_days",
-        "t77"."working_days",
-        "t77"."segment_key",
-        "t89"."active_users",
-        "t89"."user_days",
-        "t101"."key_features_total",
-        "t101"."key_features_adopted",
-        "t105"."criticality_total",
-        "t105"."criticality_run",
-        "t105"."processes_total",
-        "t105"."processes_run",
-        "t105"."critical_weight",
-        "t105"."critical_regular_weight",
-        "t105"."critical_processes",
-        "t102"."critical_users",
-        "t59"."nps",
-        "t59"."nps__date",
-        "t60"."won_value_90d",
-        "t60"."won_value_90d__date",
-        "t41"."_first_day",
-        "t41"."_first_user_day"
+        "t105"."as_of",
+        "t105"."account_id",
+        "t105"."segment",
+        "t105"."model_segment",
+        "t105"."seats",
+        "t105"."tenure_days",
+        "t105"."window_from",
+        "t105"."window_days",
+        "t105"."working_days",
+        "t105"."segment_key",
+        "t114"."active_users",
+        "t114"."user_days",
+        "t124"."key_features_total",
+        "t124"."key_features_adopted",
+        "t123"."criticality_run",
+        "t123"."processes_run",
+        "t123"."critical_regular_weight",
+        "t116"."critical_users",
+        "t74"."nps",
+        "t74"."nps__date",
+        "t75"."won_value_90d",
+        "t75"."won_value_90d__date",
+        "t80"."criticality_total",
+        "t80"."processes_total",
+        "t80"."critical_weight",
+        "t80"."critical_processes",
+        "t49"."_first_day",
+        "t49"."_first_user_day"
       FROM (
         SELECT
-          "t70"."as_of",
-          "t70"."account_id",
-          "t70"."segment",
-          "t70"."model_segment",
-          "t70"."seats",
-          "t70"."tenure_days",
-          "t70"."window_from",
-          "t70"."window_days",
-          COALESCE("t70"."working_days", 0) AS "working_days",
+          "t93"."as_of",
+          "t93"."account_id",
+          "t93"."segment",
+          "t93"."model_segment",
+          "t93"."seats",
+          "t93"."tenure_days",
+          "t93"."window_from",
+          "t93"."window_days",
+          COALESCE("t93"."_work_through" - "t93"."_work_before", 0) AS "working_days",
           IFF(
-            "t70"."model_segment" IN ('default', 'starter', 'onboarding'),
-            "t70"."model_segment",
+            "t93"."model_segment" IN ('default', 'starter', 'onboarding'),
+            "t93"."model_segment",
             'default'
           ) AS "segment_key"
-        FROM "t69" AS "t70"
-      ) AS "t77"
+        FROM "t91" AS "t93"
+      ) AS "t105"
       LEFT OUTER JOIN (
         SELECT
-          "t83"."as_of",
-          "t83"."account_id",
-          COUNT(DISTINCT "t83"."user_id") AS "active_users",
-          COUNT(*) AS "user_days"
+          "t102"."as_of",
+          "t102"."account_id",
+          COUNT(*) AS "active_users",
+          SUM("t102"."_days") AS "user_days"
         FROM (
-          SELECT DISTINCT
-            "t81"."as_of",
-            "t81"."account_id",
-            "t81"."user_id",
-            "t81"."day"
+          SELECT
+            "t95"."as_of",
+            "t95"."account_id",
+            "t95"."user_id",
+            SUM("t95"."_days") AS "_days"
           FROM (
             SELECT
-              "t80".*
-              EXCLUDE ("window_from")
+              "t88"."account_id",
+              "t88"."user_id",
+              "t88"."stretch",
+              "t88"."_days",
+              "t16"."as_of"
+            FROM (
+              SELECT
+                "t81"."account_id",
+                "t81"."user_id",
+                "t81"."stretch",
+                COUNT(*) AS "_days"
+              FROM (
+                SELECT DISTINCT
+                  "t73"."account_id",
+                  "t73"."user_id",
+                  "t73"."day",
+                  "t73"."stretch"
+                FROM "t68" AS "t73"
+                WHERE
+                  "t73"."user_id" IS NOT NULL
+              ) AS "t81"
+              GROUP BY
+                1,
+                2,
+                3
+            ) AS "t88"
+            INNER JOIN "memtable_4" AS "t16"
+              ON "t88"."stretch" = "t16"."stretch"
+          ) AS "t95"
+          GROUP BY
+            1,
+            2,
+            3
+        ) AS "t102"
+        GROUP BY
+          1,
+          2
+      ) AS "t114"
+        ON "t105"."as_of" = "t114"."as_of" AND "t105"."account_id" = "t114"."account_id"
+      LEFT OUTER JOIN (
+        SELECT
+          "t110"."as_of",
+          "t110"."account_id",
+          "t30"."key_features_total",
+          "t120"."key_features_adopted"
+        FROM "t99" AS "t110"
+        INNER JOIN (
+          SELECT
+            "t2"."segment_key",
+            COUNT(*) AS "key_features_total"
+          FROM "memtable_5" AS "t2"
+          GROUP BY
+            1
+        ) AS "t30"
+          ON "t110"."segment_key" = "t30"."segment_key"
+        LEFT OUTER JOIN (
+          SELECT
+            "t118"."as_of",
+            "t118"."account_id",
+            COUNT(*) AS "key_features_adopted"
+          FROM (
+            SELECT
+              "t112"."as_of",
+              "t112"."account_id",
+              "t112"."feature",
+              "t112"."feature_users",
+              "t111"."segment_key"
             FROM (
               SELECT
                 *
               FROM (
                 SELECT
-                  "t33"."account_id",
-                  "t33"."user_id",
-                  "t33"."day",
-                  "t33"."feature",
-                  "t33"."events",
-                  "t33"."quantity",
-                  "t33"."value",
-                  "t72"."as_of",
-                  "t72"."window_from"
+                  "t92"."as_of",
+                  "t92"."account_id",
+                  "t92"."feature",
+                  COUNT(DISTINCT "t92"."user_id") AS "feature_users"
                 FROM (
                   SELECT
-                    *
-                  FROM "daily_usage" AS "t0"
-                  WHERE
-                    "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
-                    AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
-                ) AS "t33"
-                INNER JOIN (
-                  SELECT
-                    "t70"."as_of",
-                    "t70"."account_id",
-                    "t70"."window_from"
-                  FROM "t69" AS "t70"
-                ) AS "t72"
-                  ON "t33"."account_id" = "t72"."account_id"
-              ) AS "t79"
+                    "t85"."account_id",
+                    "t85"."feature",
+                    "t85"."user_id",
+                    "t85"."stretch",
+                    "t16"."as_of"
+                  FROM (
+                    SELECT DISTINCT
+                      "t73"."account_id",
+                      "t73"."feature",
+                      "t73"."user_id",
+                      "t73"."stretch"
+                    FROM "t68" AS "t73"
+                    WHERE
+                      "t73"."user_id" IS NOT NULL
+                      AND "t73"."feature" IN (
+                        'add_contact',
+                        'add_lead',
+                        'advance_stage',
+                        'call_lead',
+                        'create_opportunity',
+                        'email_lead',
+                        'meeting',
+                        'quote',
+                        'schedule_meeting',
+                        'win_opportunity'
+                      )
+                  ) AS "t85"
+                  INNER JOIN "memtable_4" AS "t16"
+                    ON "t85"."stretch" = "t16"."stretch"
+                ) AS "t92"
+                GROUP BY
+                  1,
+                  2,
+                  3
+              ) AS "t98"
               WHERE
-                "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
-            ) AS "t80"
-          ) AS "t81"
-          WHERE
-            "t81"."user_id" IS NOT NULL
-        ) AS "t83"
+                "t98"."feature_users" >= 2
+            ) AS "t112"
+            INNER JOIN "t99" AS "t111"
+              ON "t112"."as_of" = "t111"."as_of" AND "t112"."account_id" = "t111"."account_id"
+            INNER JOIN "memtable_5" AS "t15"
+              ON "t111"."segment_key" = "t15"."segment_key" AND "t112"."feature" = "t15"."feature"
+          ) AS "t118"
+          GROUP BY
+            1,
+            2
+        ) AS "t120"
+          ON "t110"."as_of" = "t120"."as_of" AND "t110"."account_id" = "t120"."account_id"
+      ) AS "t124"
+        ON "t105"."as_of" = "t124"."as_of" AND "t105"."account_id" = "t124"."account_id"
+      LEFT OUTER JOIN (
+        SELECT
+          "t117"."as_of",
+          "t117"."account_id",
+          SUM("t117"."criticality") AS "criticality_run",
+          COUNT(*) AS "processes_run",
+          SUM(
+            IFF(
+              "t117"."criticality" >= 4.0,
+              "t117"."criticality" * IFF(
+                "t117"."working_days" > 0,
+                CAST("t117"."ran_working_days" AS DOUBLE) / CAST("t117"."working_days" AS DOUBLE),
+                CAST(NULL AS DOUBLE)
+              ),
+              NULL
+            )
+          ) AS "critical_regular_weight"
+        FROM (
+          SELECT
+            "t109"."as_of",
+            "t109"."account_id",
+            "t109"."process",
+            "t109"."ran_working_days",
+            "t67"."criticality",
+            "t106"."working_days"
+          FROM (
+            SELECT
+              "t97"."as_of",
+              "t97"."account_id",
+              "t97"."process",
+              SUM("t97"."_work") AS "ran_working_days"
+            FROM (
+              SELECT
+                "t89"."account_id",
+                "t89"."process",
+                "t89"."stretch",
+                "t89"."_work",
+                "t16"."as_of"
+              FROM (
+                SELECT
+                  "t76"."account_id",
+                  "t76"."process",
+                  "t76"."stretch",
+                  COUNT_IF("t76"."is_working" = 1) AS "_work"
+                FROM (
+                  SELECT DISTINCT
+                    *
+                  FROM (
+                    SELECT
+                      "t59"."account_id",
+                      "t21"."process",
+                      "t59"."day",
+                      "t20"."stretch",
+                      "t20"."is_working"
+                    FROM (
+                      SELECT
+                        "t51"."account_id",
+                        "t51"."user_id",
+                        "t51"."day",
+                        "t51"."feature"
+                      FROM (
+                        SELECT
+                          "t41"."account_id",
+                          "t41"."user_id",
+                          "t41"."day",
+                          "t41"."feature",
+                          "t41"."events",
+                          "t41"."quantity",
+                          "t41"."value",
+                          "t35"."_contract_start"
+                        FROM (
+                          SELECT
+                            *
+                          FROM "daily_usage" AS "t0"
+                          WHERE
+                            "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
+                            AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
+                        ) AS "t41"
+                        INNER JOIN (
+                          SELECT
+                            "t7"."account_id",
+                            "t7"."contract_start" AS "_contract_start"
+                          FROM "accounts" AS "t7"
+                        ) AS "t35"
+                          ON "t41"."account_id" = "t35"."account_id"
+                      ) AS "t51"
+                      WHERE
+                        "t51"."day" >= "t51"."_contract_start"
+                    ) AS "t59"
+                    INNER JOIN "memtable_1" AS "t20"
+                      ON "t59"."day" = "t20"."day"
+                    INNER JOIN "process_features" AS "t21"
+                      ON "t59"."feature" = "t21"."feature"
+                  ) AS "t70"
+                ) AS "t76"
+                GROUP BY
+                  1,
+                  2,
+                  3
+              ) AS "t89"
+              INNER JOIN "memtable_4" AS "t16"
+                ON "t89"."stretch" = "t16"."stretch"
+            ) AS "t97"
+            GROUP BY
+              1,
+              2,
+              3
+          ) AS "t109"
+          INNER JOIN "t63" AS "t67"
+            ON "t109"."account_id" = "t67"."account_id" AND "t109"."process" = "t67"."process"
+          INNER JOIN (
+            SELECT
+              "t93"."as_of",
+              "t93"."account_id",
+              COALESCE("t93"."_work_through" - "t93"."_work_before", 0) AS "working_days"
+            FROM "t91" AS "t93"
+          ) AS "t106"
+            ON "t109"."as_of" = "t106"."as_of" AND "t109"."account_id" = "t106"."account_id"
+        ) AS "t117"
         GROUP BY
           1,
           2
-      ) AS "t89"
-        ON "t77"."as_of" = "t89"."as_of" AND "t77"."account_id" = "t89"."account_id"
+      ) AS "t123"
+        ON "t105"."as_of" = "t123"."as_of" AND "t105"."account_id" = "t123"."account_id"
       LEFT OUTER JOIN (
         SELECT
-          "t96"."as_of",
-          "t96"."account_id",
-          COUNT(DISTINCT "t96"."feature") AS "key_features_total",
-          COUNT("t96"."feature_users") AS "key_features_adopted"
+          "t108"."as_of",
+          "t108"."account_id",
+          COUNT(DISTINCT "t108"."user_id") AS "critical_users"
         FROM (
           SELECT
-            "t78"."as_of",
-            "t78"."account_id",
-            "t78"."segment_key",
-            "t12"."feature",
-            "t93"."as_of" AS "as_of_right",
-            "t93"."account_id" AS "account_id_right",
-            "t93"."feature" AS "feature_right",
-            "t93"."feature_users"
+            "t96"."account_id",
+            "t96"."user_id",
+            "t96"."stretch",
+            "t16"."as_of"
           FROM (
-            SELECT
-              "t70"."as_of",
-              "t70"."account_id",
-              IFF(
-                "t70"."model_segment" IN ('default', 'starter', 'onboarding'),
-                "t70"."model_segment",
-                'default'
-              ) AS "segment_key"
-            FROM "t69" AS "t70"
-          ) AS "t78"
-          INNER JOIN "memtable_3" AS "t12"
-            ON "t78"."segment_key" = "t12"."segment_key"
-          LEFT OUTER JOIN (
-            SELECT
+            SELECT DISTINCT
               *
             FROM (
               SELECT
-                "t84"."as_of",
-                "t84"."account_id",
-                "t84"."feature",
-                COUNT(DISTINCT "t84"."user_id") AS "feature_users"
+                "t83"."account_id",
+                "t83"."user_id",
+                "t83"."stretch"
               FROM (
                 SELECT
                   *
                 FROM (
                   SELECT
-                    "t80".*
-                    EXCLUDE ("window_from")
+                    "t59"."account_id",
+                    "t59"."user_id",
+                    "t59"."day",
+                    "t59"."feature",
+                    "t20"."stretch",
+                    "t20"."is_working",
+                    "t21"."process",
+                    "t21"."_row"
                   FROM (
                     SELECT
-                      *
+                      "t51"."account_id",
+                      "t51"."user_id",
+                      "t51"."day",
+                      "t51"."feature"
                     FROM (
                       SELECT
-                        "t33"."account_id",
-                        "t33"."user_id",
-                        "t33"."day",
-                        "t33"."feature",
-                        "t33"."events",
-                        "t33"."quantity",
-                        "t33"."value",
-                        "t72"."as_of",
-                        "t72"."window_from"
+                        "t41"."account_id",
+                        "t41"."user_id",
+                        "t41"."day",
+                        "t41"."feature",
+                        "t41"."events",
+                        "t41"."quantity",
+                        "t41"."value",
+                        "t35"."_contract_start"
                       FROM (
                         SELECT
                           *
@@ -543,238 +730,144 @@ FROM (
                         WHERE
                           "t0"."day" >= DATE_FROM_PARTS(2022, 6, 3)
                           AND "t0"."day" <= DATE_FROM_PARTS(2022, 12, 31)
-                      ) AS "t33"
+                      ) AS "t41"
                       INNER JOIN (
                         SELECT
-                          "t70"."as_of",
-                          "t70"."account_id",
-                          "t70"."window_from"
-                        FROM "t69" AS "t70"
-                      ) AS "t72"
-                        ON "t33"."account_id" = "t72"."account_id"
-                    ) AS "t79"
+                          "t7"."account_id",
+                          "t7"."contract_start" AS "_contract_start"
+                        FROM "accounts" AS "t7"
+                      ) AS "t35"
+                        ON "t41"."account_id" = "t35"."account_id"
+                    ) AS "t51"
                     WHERE
-                      "t79"."day" >= "t79"."window_from" AND "t79"."day" <= "t79"."as_of"
-                  ) AS "t80"
-                ) AS "t81"
+                      "t51"."day" >= "t51"."_contract_start"
+                  ) AS "t59"
+                  INNER JOIN "memtable_1" AS "t20"
+                    ON "t59"."day" = "t20"."day"
+                  INNER JOIN "process_features" AS "t21"
+                    ON "t59"."feature" = "t21"."feature"
+                ) AS "t69"
                 WHERE
-                  "t81"."user_id" IS NOT NULL
-              ) AS "t84"
-              GROUP BY
-                1,
-                2,
-                3
-            ) AS "t87"
-            WHERE
-              "t87"."feature_users" >= 2
-          ) AS "t93"
-            ON "t78"."as_of" = "t93"."as_of"
-            AND "t78"."account_id" = "t93"."account_id"
-            AND "t12"."feature" = "t93"."feature"
-        ) AS "t96"
-        GROUP BY
-          1,
-          2
-      ) AS "t101"
-        ON "t77"."as_of" = "t101"."as_of" AND "t77"."account_id" = "t101"."account_id"
-      LEFT OUTER JOIN (
-        SELECT
-          "t103"."as_of",
-          "t103"."account_id",
-          SUM("t103"."criticality") AS "criticality_total",
-          SUM(IFF(COALESCE("t103"."ran_days", 0) > 0, "t103"."criticality", NULL)) AS "criticality_run",
-          COUNT(*) AS "processes_total",
-          COUNT_IF(COALESCE("t103"."ran_days", 0) > 0) AS "processes_run",
-          SUM(IFF("t103"."criticality" >= 4.0, "t103"."criticality", NULL)) AS "critical_weight",
-          SUM(
-            IFF(
-              "t103"."criticality" >= 4.0,
-              "t103"."criticality" * IFF(
-                "t103"."working_days" > 0,
-                CAST(COALESCE("t103"."ran_working_days", 0) AS DOUBLE) / CAST("t103"."working_days" AS DOUBLE),
-                CAST(NULL AS DOUBLE)
-              ),
-              NULL
-            )
-          ) AS "critical_regular_weight",
-          COUNT_IF("t103"."criticality" >= 4.0) AS "critical_processes"
-        FROM (
-          SELECT
-            "t76"."as_of",
-            "t76"."account_id",
-            "t76"."working_days",
-            "t55"."process",
-            "t55"."criticality",
-            "t98"."ran_days",
-            "t98"."ran_working_days"
-          FROM (
-            SELECT
-              "t70"."as_of",
-              "t70"."account_id",
-              COALESCE("t70"."working_days", 0) AS "working_days"
-            FROM "t69" AS "t70"
-          ) AS "t76"
-          INNER JOIN (
-            SELECT
-              "t48"."account_id",
-              "t48"."process",
-              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) AS "criticality"
-            FROM "t46" AS "t48"
-            WHERE
-              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) > 0
-          ) AS "t55"
-            ON "t76"."account_id" = "t55"."account_id"
-          LEFT OUTER JOIN (
-            SELECT
-              "t90"."as_of",
-              "t90"."account_id",
-              "t90"."process",
-              COUNT(DISTINCT "t90"."day") AS "ran_days",
-              COUNT(
-                DISTINCT IFF((
-                  DAYOFWEEK("t90"."day") + 6
-                ) % 7 IN (0, 1, 2, 3, 4), "t90"."day", NULL)
-              ) AS "ran_working_days"
-            FROM (
-              SELECT DISTINCT
-                *
-              FROM "t85" AS "t88"
+                  "t69"."user_id" IS NOT NULL
+              ) AS "t83"
+              INNER JOIN (
+                SELECT
+                  "t57"."account_id",
+                  "t57"."process"
+                FROM "t55" AS "t57"
+                WHERE
+                  COALESCE("t57"."c_ovr", "t57"."c_seg", "t57"."c_star", 0.0) > 0
+                  AND COALESCE("t57"."c_ovr", "t57"."c_seg", "t57"."c_star", 0.0) >= 4.0
+              ) AS "t66"
+                ON "t83"."account_id" = "t66"."account_id" AND "t83"."process" = "t66"."process"
             ) AS "t90"
-            GROUP BY
-              1,
-              2,
-              3
-          ) AS "t98"
-            ON "t76"."as_of" = "t98"."as_of"
-            AND "t76"."account_id" = "t98"."account_id"
-            AND "t55"."process" = "t98"."process"
-        ) AS "t103"
+          ) AS "t96"
+          INNER JOIN "memtable_4" AS "t16"
+            ON "t96"."stretch" = "t16"."stretch"
+        ) AS "t108"
         GROUP BY
           1,
           2
-      ) AS "t105"
-        ON "t77"."as_of" = "t105"."as_of" AND "t77"."account_id" = "t105"."account_id"
+      ) AS "t116"
+        ON "t105"."as_of" = "t116"."as_of" AND "t105"."account_id" = "t116"."account_id"
       LEFT OUTER JOIN (
         SELECT
-          "t97"."as_of",
-          "t97"."account_id",
-          COUNT(DISTINCT "t97"."user_id") AS "critical_users"
+          "t60"."as_of",
+          "t60"."account_id",
+          "t60"."value" AS "nps",
+          "t60"."date" AS "nps__date"
         FROM (
           SELECT
-            "t94"."as_of",
-            "t94"."account_id",
-            "t94"."user_id",
-            "t94"."day",
-            "t94"."process"
+            "t52"."account_id",
+            "t52"."metric",
+            "t52"."value",
+            "t52"."date",
+            "t52"."_row",
+            "t52"."as_of",
+            "t52"."since",
+            ROW_NUMBER() OVER (
+              PARTITION BY "t52"."as_of", "t52"."account_id"
+              ORDER BY "t52"."date" DESC NULLS LAST
+            ) - 1 AS "_n"
           FROM (
-            SELECT DISTINCT
-              *
-            FROM "t85" AS "t88"
-            WHERE
-              "t88"."user_id" IS NOT NULL
-          ) AS "t94"
-          INNER JOIN (
             SELECT
-              "t48"."account_id",
-              "t48"."process"
-            FROM "t46" AS "t48"
-            WHERE
-              COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) > 0
-              AND COALESCE("t48"."c_ovr", "t48"."c_seg", "t48"."c_star", 0.0) >= 4.0
-          ) AS "t56"
-            ON "t94"."account_id" = "t56"."account_id" AND "t94"."process" = "t56"."process"
-        ) AS "t97"
+              "t43"."account_id",
+              "t43"."metric",
+              "t43"."value",
+              "t43"."date",
+              "t43"."_row",
+              "t17"."as_of",
+              "t17"."since"
+            FROM (
+              SELECT
+                *
+              FROM "signals" AS "t4"
+              WHERE
+                "t4"."metric" = 'nps'
+            ) AS "t43"
+            INNER JOIN "memtable_6" AS "t17"
+              ON "t43"."date" >= "t17"."since" AND "t43"."date" <= "t17"."as_of"
+          ) AS "t52"
+        ) AS "t60"
+        WHERE
+          "t60"."_n" = 0
+      ) AS "t74"
+        ON "t105"."as_of" = "t74"."as_of" AND "t105"."account_id" = "t74"."account_id"
+      LEFT OUTER JOIN (
+        SELECT
+          "t61"."as_of",
+          "t61"."account_id",
+          "t61"."value" AS "won_value_90d",
+          "t61"."date" AS "won_value_90d__date"
+        FROM (
+          SELECT
+            "t53"."account_id",
+            "t53"."metric",
+            "t53"."value",
+            "t53"."date",
+            "t53"."_row",
+            "t53"."as_of",
+            "t53"."since",
+            ROW_NUMBER() OVER (
+              PARTITION BY "t53"."as_of", "t53"."account_id"
+              ORDER BY "t53"."date" DESC NULLS LAST
+            ) - 1 AS "_n"
+          FROM (
+            SELECT
+              "t44"."account_id",
+              "t44"."metric",
+              "t44"."value",
+              "t44"."date",
+              "t44"."_row",
+              "t18"."as_of",
+              "t18"."since"
+            FROM (
+              SELECT
+                *
+              FROM "signals" AS "t4"
+              WHERE
+                "t4"."metric" = 'won_value_90d'
+            ) AS "t44"
+            INNER JOIN "memtable_7" AS "t18"
+              ON "t44"."date" >= "t18"."since" AND "t44"."date" <= "t18"."as_of"
+          ) AS "t53"
+        ) AS "t61"
+        WHERE
+          "t61"."_n" = 0
+      ) AS "t75"
+        ON "t105"."as_of" = "t75"."as_of" AND "t105"."account_id" = "t75"."account_id"
+      LEFT OUTER JOIN (
+        SELECT
+          "t65"."account_id",
+          SUM("t65"."criticality") AS "criticality_total",
+          COUNT(*) AS "processes_total",
+          SUM(IFF("t65"."criticality" >= 4.0, "t65"."criticality", NULL)) AS "critical_weight",
+          COUNT_IF("t65"."criticality" >= 4.0) AS "critical_processes"
+        FROM "t63" AS "t65"
         GROUP BY
-          1,
-          2
-      ) AS "t102"
-        ON "t77"."as_of" = "t102"."as_of" AND "t77"."account_id" = "t102"."account_id"
-      LEFT OUTER JOIN (
-        SELECT
-          "t49"."as_of",
-          "t49"."account_id",
-          "t49"."value" AS "nps",
-          "t49"."date" AS "nps__date"
-        FROM (
-          SELECT
-            "t43"."account_id",
-            "t43"."metric",
-            "t43"."value",
-            "t43"."date",
-            "t43"."_row",
-            "t43"."as_of",
-            "t43"."since",
-            ROW_NUMBER() OVER (
-              PARTITION BY "t43"."as_of", "t43"."account_id"
-              ORDER BY "t43"."date" DESC NULLS LAST
-            ) - 1 AS "_n"
-          FROM (
-            SELECT
-              "t35"."account_id",
-              "t35"."metric",
-              "t35"."value",
-              "t35"."date",
-              "t35"."_row",
-              "t13"."as_of",
-              "t13"."since"
-            FROM (
-              SELECT
-                *
-              FROM "signals" AS "t2"
-              WHERE
-                "t2"."metric" = 'nps'
-            ) AS "t35"
-            INNER JOIN "memtable_4" AS "t13"
-              ON "t35"."date" >= "t13"."since" AND "t35"."date" <= "t13"."as_of"
-          ) AS "t43"
-        ) AS "t49"
-        WHERE
-          "t49"."_n" = 0
-      ) AS "t59"
-        ON "t77"."as_of" = "t59"."as_of" AND "t77"."account_id" = "t59"."account_id"
-      LEFT OUTER JOIN (
-        SELECT
-          "t50"."as_of",
-          "t50"."account_id",
-          "t50"."value" AS "won_value_90d",
-          "t50"."date" AS "won_value_90d__date"
-        FROM (
-          SELECT
-            "t44"."account_id",
-            "t44"."metric",
-            "t44"."value",
-            "t44"."date",
-            "t44"."_row",
-            "t44"."as_of",
-            "t44"."since",
-            ROW_NUMBER() OVER (
-              PARTITION BY "t44"."as_of", "t44"."account_id"
-              ORDER BY "t44"."date" DESC NULLS LAST
-            ) - 1 AS "_n"
-          FROM (
-            SELECT
-              "t36"."account_id",
-              "t36"."metric",
-              "t36"."value",
-              "t36"."date",
-              "t36"."_row",
-              "t14"."as_of",
-              "t14"."since"
-            FROM (
-              SELECT
-                *
-              FROM "signals" AS "t2"
-              WHERE
-                "t2"."metric" = 'won_value_90d'
-            ) AS "t36"
-            INNER JOIN "memtable_5" AS "t14"
-              ON "t36"."date" >= "t14"."since" AND "t36"."date" <= "t14"."as_of"
-          ) AS "t44"
-        ) AS "t50"
-        WHERE
-          "t50"."_n" = 0
-      ) AS "t60"
-        ON "t77"."as_of" = "t60"."as_of" AND "t77"."account_id" = "t60"."account_id"
+          1
+      ) AS "t80"
+        ON "t105"."account_id" = "t80"."account_id"
       LEFT OUTER JOIN (
         SELECT
           "t0"."account_id",
@@ -783,8 +876,8 @@ FROM (
         FROM "daily_usage" AS "t0"
         GROUP BY
           1
-      ) AS "t41"
-        ON "t77"."account_id" = "t41"."account_id"
-    ) AS "t106"
-  ) AS "t107"
-) AS "t108"
+      ) AS "t49"
+        ON "t105"."account_id" = "t49"."account_id"
+    ) AS "t125"
+  ) AS "t126"
+) AS "t127"
