@@ -32,7 +32,7 @@ from goldpath.errors import ConflictError, GoldpathError, InputError, NotFoundEr
 from goldpath.model.spec import Model, load_model
 from goldpath.scoring.axes import hundredths, score_axes
 from goldpath.scoring.path import NextTierPlan, plan_next_tier
-from goldpath.scoring.explain import Explanation, build_explanation, measure_details
+from goldpath.scoring.explain import Explanation, build_explanation, detail_arrays
 from goldpath.scoring.tiers import TIER_ORDER, assign_tiers
 from goldpath.sources.readers import ROW, RawTable, read_database, read_frame, read_raw
 from goldpath.insights.backtest import BacktestReport, segment_baseline, summarize
@@ -336,16 +336,26 @@ class Workspace:
             [stored[~stored["as_of"].isin(dates)][["as_of", "account_id", *AXES]], batch], ignore_index=True
         )
         out = pd.DataFrame(index=keys.index, columns=[f"{a}_trend" for a in AXES], dtype=float)
+
+        def days(col: pd.Series) -> np.ndarray:  # dates as datetime64, converting each distinct date once
+            codes, uniques = pd.factorize(col, use_na_sentinel=False)
+            return np.array([np.datetime64(u, "D") for u in uniques], dtype="datetime64[D]")[codes]
+
+        h_day, k_day = days(hist["as_of"]), days(keys["as_of"])
+        h_acc, k_acc = hist["account_id"].to_numpy(), keys["account_id"].to_numpy()
+        step = np.timedelta64(model.trend_days, "D")
         for d in dates:
-            cutoff = d - dt_.timedelta(days=model.trend_days)
-            p = hist[(hist["as_of"] <= cutoff) & (hist["as_of"] >= cutoff - dt_.timedelta(days=model.trend_days))]
-            if p.empty:
+            cutoff = np.datetime64(d, "D") - step
+            in_range = (h_day <= cutoff) & (h_day >= cutoff - step)
+            if not in_range.any():
                 continue
-            p = p[p["as_of"] == p["as_of"].max()].set_index("account_id")
-            rows = keys.index[keys["as_of"] == d]
-            for axis in AXES:
-                before = keys.loc[rows, "account_id"].map(p[axis])
-                out.loc[rows, f"{axis}_trend"] = (axes.loc[rows, axis] - before).round(2)
+            pick = np.flatnonzero(h_day == h_day[in_range].max())  # the latest snapshot in range
+            rows = np.flatnonzero(k_day == np.datetime64(d, "D"))
+            at = pd.Index(h_acc[pick]).get_indexer(k_acc[rows])
+            for j, axis in enumerate(AXES):
+                was = hist[axis].to_numpy(dtype=float)[pick]
+                before = np.where(at >= 0, was[at], np.nan)
+                out.iloc[rows, j] = np.round(axes[axis].to_numpy(dtype=float)[rows] - before, 2)
         return out
 
     def _previous_raw(self, measures: pd.DataFrame, dates: list[dt_.date], model: Model) -> pd.DataFrame | None:
@@ -375,7 +385,7 @@ class Workspace:
         previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]
-        axes, parts = score_axes(measures, model, previous=previous, overrides=m_over)
+        axes, parts = score_axes(measures, model, previous=previous, overrides=m_over, positions=True)
         trends = self._trends(measures[["as_of", "account_id"]], axes, model)
         tiers = assign_tiers(axes, measures["model_segment"], model, trends, measures["tenure_days"])
 
@@ -409,10 +419,20 @@ class Workspace:
         scores["model_name"] = model.name
         scores["model_version"] = model.version
         scores["computed_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
-        scores["data_through"] = scores["as_of"].map(lambda d: _data_through(d, first_day, last_day))
+        through = {d: _data_through(d, first_day, last_day) for d in scores["as_of"].unique()}
+        scores["data_through"] = scores["as_of"].map(through)
         scores["data_from"] = None if first_day is None or pd.isna(first_day) else pd.Timestamp(first_day).date()
         scores = scores[SCORE_COLUMNS]
-        parts = parts.merge(measure_details(measures, model), on=["as_of", "account_id", "measure"], how="left")
+        # Each part's explanation text, taken by its row in measures (no join on the keys).
+        details = detail_arrays(measures, model)
+        detail = np.full(len(parts), None, dtype=object)
+        m_codes, m_names = pd.factorize(parts["measure"])
+        pos = parts.pop("_pos").to_numpy()
+        for k, name in enumerate(m_names):
+            if name in details:
+                sel = m_codes == k
+                detail[sel] = details[name][pos[sel]]
+        parts["detail"] = detail
         parts["model_version"] = model.version
         keep = scores[["as_of", "account_id"]]
         evidence = evidence.merge(keep, on=["as_of", "account_id"]) if len(evidence) else evidence

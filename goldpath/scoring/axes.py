@@ -75,6 +75,7 @@ def score_axes(
     model: Model,
     previous: pd.DataFrame | None = None,
     overrides: pd.DataFrame | None = None,
+    positions: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every measure and axis for every row of ``measures``.
 
@@ -89,6 +90,9 @@ def score_axes(
         Stored raw values (``as_of, account_id, measure, raw``) for ``missing: last_value``.
     overrides
         Active measure overrides (``as_of, account_id, measure, score, note``).
+    positions
+        Add column ``_pos`` to ``parts``: the position of each part's row in ``measures``
+        (to attach per-row values without a join on the keys).
 
     Returns
     -------
@@ -101,10 +105,16 @@ def score_axes(
     if "model_segment" not in measures.columns:
         measures = measures.assign(model_segment=DEFAULT_SEGMENT)
     axes_frames, parts = [], []
+    # Percentile schemes rank within each as-of date: integer codes of the dates group the
+    # same rows as the dates themselves, without formatting a text per row.
+    date_codes = pd.Series(pd.factorize(measures["as_of"])[0], index=measures.index)
+    pos = pd.Series(np.arange(len(measures)), index=measures.index)
     for segment, sub in measures.groupby("model_segment", sort=False):
         axes_sub = sub[KEYS].copy()
         for axis in AXES:
-            frame, part = _score_axis(sub, model, axis, str(segment), previous, overrides)
+            frame, part = _score_axis(sub, model, axis, str(segment), previous, overrides, date_codes[sub.index].to_numpy())
+            if positions:
+                part["_pos"] = np.tile(pos[sub.index].to_numpy(), len(part) // max(len(sub), 1))
             axes_sub[axis] = frame[axis]
             axes_sub[f"{axis}_coverage"] = frame["coverage"]
             parts.append(part)
@@ -115,13 +125,12 @@ def score_axes(
 
 def _score_axis(
     sub: pd.DataFrame, model: Model, axis: str, segment: str,
-    previous: pd.DataFrame | None, overrides: pd.DataFrame | None,
+    previous: pd.DataFrame | None, overrides: pd.DataFrame | None, groups: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     spec = model.axis(axis, segment)
     n = len(sub)
     total_weight = sum(m.weight for m in spec.measures.values())
     in_play, with_data = np.zeros(n), np.zeros(n)
-    groups = sub["as_of"].astype(str).to_numpy()
     per_measure = []
     for name, m in spec.measures.items():
         raw = sub[name].to_numpy(dtype=float) if name in sub.columns else np.full(n, np.nan)

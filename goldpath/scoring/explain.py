@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from goldpath.model.spec import AXES, Model
 
@@ -35,42 +37,51 @@ def _fill(template: str, measures: pd.DataFrame) -> np.ndarray:
     """``template.format(**row)`` for every row, formatting each distinct value of a field once.
 
     Identical to formatting row by row (the same :func:`format` call makes each piece);
-    the counts take few distinct values, so this is fast for many accounts and dates.
+    the counts take few distinct values, so this is fast for many accounts and dates. The
+    pieces are joined per row by Arrow (no Python string operation per row).
     """
-    out = np.full(len(measures), "", dtype=object)
+    n = len(measures)
+    pieces: list[pa.Array | pa.Scalar] = []
     for literal, field, spec, _ in string.Formatter().parse(template):
         if literal:
-            out = out + literal
+            pieces.append(pa.scalar(literal))
         if field is not None:
             codes, uniques = pd.factorize(measures[field].to_numpy(), use_na_sentinel=False)
-            pieces = np.array([format(v, spec or "") for v in uniques], dtype=object)
-            out = out + pieces[codes]
-    return out
+            texts = pa.array([format(v, spec or "") for v in uniques], pa.string())
+            pieces.append(pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), texts).cast(pa.string()))
+    if not any(isinstance(x, pa.Array) for x in pieces):
+        return np.full(n, "".join(x.as_py() for x in pieces), dtype=object)
+    joined = pc.binary_join_element_wise(*pieces, pa.scalar(""))
+    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def measure_details(measures: pd.DataFrame, model: Model) -> pd.DataFrame:
-    """Long table ``as_of, account_id, measure, detail`` describing each raw value."""
-    frames = []
+def detail_arrays(measures: pd.DataFrame, model: Model) -> dict[str, np.ndarray]:
+    """Per measure, the text describing each row's raw value (aligned with ``measures``' rows)."""
+    out: dict[str, np.ndarray] = {}
     unknown = measures["users_unknown"].fillna(False).astype(bool).to_numpy() if "users_unknown" in measures else None
     for name, template in MEASURE_DETAILS.items():
         detail = _fill(template, measures) if len(measures) else np.array([], dtype=object)
         if name in USER_MEASURES and unknown is not None:
             detail = np.where(unknown, "no user ids in this account's events: users cannot be counted", detail)
-        frames.append(pd.DataFrame({"as_of": measures["as_of"].to_numpy(), "account_id": measures["account_id"].to_numpy(),
-                                    "measure": name, "detail": detail}))
-    rows = []
-    records = measures.to_dict("records") if model.signal_measures() else []
+        out[name] = detail
     for name, m in model.signal_measures().items():
-        for r in records:
-            seen = r.get(f"{name}__date")
-            detail = (
-                f"signal {m.signal} = {r[name]:g} on {pd.Timestamp(seen).date()}"
-                if seen is not None and not pd.isna(seen)
-                else f"no {m.signal} signal in the {m.freshness_days} days to the as-of date"
-            )
-            rows.append({"as_of": r["as_of"], "account_id": r["account_id"], "measure": name, "detail": detail})
-    frames.append(pd.DataFrame(rows, columns=["as_of", "account_id", "measure", "detail"]))
-    return pd.concat(frames, ignore_index=True)
+        seen = measures[f"{name}__date"].to_numpy() if f"{name}__date" in measures else np.full(len(measures), None)
+        values = measures[name].to_numpy() if name in measures else np.full(len(measures), np.nan)
+        out[name] = np.array([
+            f"signal {m.signal} = {v:g} on {pd.Timestamp(d).date()}" if d is not None and not pd.isna(d)
+            else f"no {m.signal} signal in the {m.freshness_days} days to the as-of date"
+            for v, d in zip(values, seen)
+        ], dtype=object)
+    return out
+
+
+def measure_details(measures: pd.DataFrame, model: Model) -> pd.DataFrame:
+    """Long table ``as_of, account_id, measure, detail`` describing each raw value."""
+    as_of, account = measures["as_of"].to_numpy(), measures["account_id"].to_numpy()
+    frames = [pd.DataFrame({"as_of": as_of, "account_id": account, "measure": name, "detail": detail})
+              for name, detail in detail_arrays(measures, model).items()]
+    frames.append(pd.DataFrame(columns=["as_of", "account_id", "measure", "detail"]))
+    return pd.concat(frames[:-1] or frames, ignore_index=True)
 
 
 @dataclass

@@ -58,13 +58,15 @@ def assign_tiers(
                         "tier_rule": pd.Series("", index=axes.index, dtype=object)})
     short = np.zeros(len(axes), dtype=bool)
     reasons = np.full(len(axes), "", dtype=object)
-    seg = segments.to_numpy()
+    seg_codes, seg_values = pd.factorize(segments.to_numpy(), use_na_sentinel=False)
     for axis in AXES:
-        # Each model segment may set its own minimum coverage.
-        need = np.array([model.axis(axis, g).min_coverage for g in seg], dtype=float)
+        # Each model segment may set its own minimum coverage (looked up once per segment).
+        seg_need = np.array([model.axis(axis, g).min_coverage for g in seg_values], dtype=float)
+        need = seg_need[seg_codes]
+        seg_text = np.char.mod(f"{axis} coverage below %.0f%%; ", seg_need * 100).astype(object)
         cov = axes[f"{axis}_coverage"].to_numpy()
         low = (cov < need) | axes[axis].isna().to_numpy()
-        reasons = np.where(low, reasons + np.char.mod(f"{axis} coverage below %.0f%%; ", need * 100).astype(object), reasons)
+        reasons = np.where(low, reasons + seg_text[seg_codes], reasons)
         short |= low
     if tenure is not None and model.min_tenure_days:
         young = tenure.to_numpy() < model.min_tenure_days
