@@ -213,7 +213,10 @@ class Workspace:
         if lost:
             warnings.insert(0, f"accounts: {lost:,} account row(s) quarantined; those accounts and their events "
                                f"are not scored until the rows are fixed")
-        tables = {INPUT_PREFIX + n: t.get_name() for n, t in accepted.items()}
+        # Accepted events are not copied into the store: the daily fact (stored above) is all
+        # that reads them, and a load re-reads its sources anyway; the copy was the largest
+        # write of a load. A stored input_events of an older load is dropped as stale.
+        tables = {INPUT_PREFIX + n: t.get_name() for n, t in accepted.items() if n != "events"}
         snapshots.write_inputs(
             con, tables, log, problems.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"}),
             fact=(FACT_TABLE, fact_tmp, from_day), fact_meta={"zones": zones, "lookback_days": self.config.lookback_days},
@@ -242,6 +245,9 @@ class Workspace:
         rejected: dict[str, ir.Table] = {}
         for name, raw in raws.items():
             results[name] = validate(self.con, TABLES[name], raw, accepted, rejected)
+            # The engine holds its own copy now: release the reader's (for events, every
+            # event in Arrow) before deduplication and the daily fact need the memory.
+            raw.table = raw.table.schema.empty_table()
             accepted[name] = results[name].accepted
             rejected[name] = results[name].rejected
         if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:

@@ -81,13 +81,17 @@ def test_load_stores_accepted_rows_and_the_quarantine(loaded):
     assert log.loc["process_criticality", ["rows_read", "rows_accepted"]].tolist() == [2, 2]
 
     stored = _stored(workspace)
-    assert {"input_accounts", "input_events", "input_process_features", "input_process_criticality", "quarantine", "load_log", "daily_usage"} <= set(stored)
+    assert {"input_accounts", "input_process_features", "input_process_criticality", "quarantine", "load_log", "daily_usage"} <= set(stored)
+    # Accepted events are not copied into the store: the daily fact is all that reads them.
+    assert "input_events" not in stored
     accounts = stored["input_accounts"].sort_values("_row")
     assert accounts[["_row", "account_id", "name"]].values.tolist() == [[1, "A1", "Acme"], [4, "A4", "Delta"]]
     assert accounts["seats"].tolist() == [10, 8]
-    events = stored["input_events"].sort_values("_row")
-    assert events["_row"].tolist() == [1, 2, 5, 6]
-    assert events["timestamp"].iloc[0] == pd.Timestamp("2022-01-04 04:30:00")
+    fact = stored["daily_usage"].sort_values(["account_id", "user_id"])
+    assert fact[["account_id", "user_id", "feature", "events"]].values.tolist() == [
+        ["A1", "u1", "add_contact", 1], ["A1", "u2", "add_lead", 1], ["A4", "u7", "add_contact", 1],  # rows 5, 6: one event
+    ]
+    assert [str(d)[:10] for d in fact["day"]] == ["2022-01-04"] * 3
     assert stored["input_process_criticality"].sort_values("_row")["criticality"].tolist() == [5.0, 4.0]
 
     quarantine = stored["quarantine"]
@@ -136,7 +140,7 @@ def test_unreadable_file_stops_the_load_and_keeps_the_store(loaded, tmp_path, br
     workspace = tmp_path / "copy"
     shutil.copytree(loaded[0], workspace)  # the store of the good load, closed
     before = _stored(workspace)
-    assert len(before["input_accounts"]) == 2 and len(before["input_events"]) == 4
+    assert len(before["input_accounts"]) == 2 and len(before["daily_usage"]) == 3
 
     # New, different accounts make sure a partial write would show.
     (workspace / "data" / "accounts.csv").write_text(ACCOUNTS.replace("A1,Acme,basic,12000", "A1,Renamed,basic,99"))
