@@ -661,7 +661,7 @@ def override_set(
     tier: Optional[str] = typer.Option(None, help="Tier to set: red, yellow or green."),
     measure: Optional[str] = typer.Option(None, help="Measure whose score to set."),
     score: Optional[float] = typer.Option(None, help="Score 0..100 for --measure."),
-    starts: Optional[str] = typer.Option(None, help="First day it applies (default: any date up to --expires)."),
+    starts: Optional[str] = typer.Option(None, help="First day it applies (default: the latest scored date)."),
     workspace: Path = WORKSPACE,
 ) -> None:
     """Override an account's tier or a measure's score; applies from the next scoring run."""

@@ -621,7 +621,10 @@ class Workspace:
         tier: str | None = None, measure: str | None = None, score: float | None = None,
         starts: str | dt_.date | None = None, rescore: bool = False,
     ) -> int:
-        """Override an account's tier or one measure's score up to ``expires`` (from ``starts`` if given).
+        """Override an account's tier or one measure's score from ``starts`` up to ``expires``.
+
+        Without ``starts`` the override starts on the latest scored date (today, if that is
+        earlier or nothing is scored yet), so it never changes history a backtest reads.
 
         The override is audited, applied by every later scoring of a date in its period,
         never changed by a scoring run, and named in explanations. An override that expired
@@ -646,15 +649,18 @@ class Workspace:
                     raise InputError("score", f"a measure override needs a score from 0 to 100 for {measure}")
                 if not 0 <= score <= 100:
                     raise InputError("score", f"a measure override needs a score from 0 to 100 (got {score:g})")
+            latest = snapshots.latest_as_of(self.con)
+            now = min(_today(), latest) if latest is not None else _today()
+            # Without a start an override starts now (the latest scored date): it never reaches
+            # back into history, where it would be hindsight in a backtest.
             start = _as_date(starts) if starts is not None else None
             until = _as_date(expires)
             if start is not None and until < start:
                 raise InputError("expires", f"override expires on {until}, before it starts on {start}")
-            latest = snapshots.latest_as_of(self.con)
-            now = min(_today(), latest) if latest is not None else _today()
             if until < now:
                 raise InputError("expires", f"{until} has passed (the latest scored date is {latest}): the override "
                                             f"would change no current tier")
+            start = now if start is None else start
             oid = overrides.add_override(
                 self.con, account_id, author=author, reason=reason, expires=until, starts=start,
                 tier=tier, measure=measure, score=score,

@@ -32,7 +32,7 @@ from goldpath.api.auth import require_admin, require_reader, require_writer
 from goldpath.api.cache import backtests
 from goldpath.errors import ConflictError, GoldpathError, InputError, NotFoundError
 from goldpath.scoring.explain import gold_lines
-from goldpath.scoring.tiers import TIER_ORDER
+from goldpath.scoring.tiers import TIER_ORDER, riskiest_first
 from goldpath.store import overrides as override_store, snapshots
 from goldpath.workspace import Workspace, portfolio_summary
 
@@ -219,7 +219,8 @@ def accounts(
     tier: str | None = Query(None, examples=["green"], description=f"One of {', '.join(TIERS)} (any case)."),
     segment: str | None = None, search: str | None = Query(None, description="Part of the account id or name."),
 ) -> dict:
-    """Accounts on a scored date, filtered by tier, segment and a search on id or name."""
+    """Accounts on a scored date, riskiest first (as the dashboard and `goldpath score` list them), filtered by
+    tier, segment and a search on id or name."""
     if tier is not None and tier.lower() not in TIERS:
         raise InputError("tier", f"expected one of {', '.join(TIERS)} (got {tier!r})")
     with _ws(request) as ws:
@@ -234,7 +235,7 @@ def accounts(
         text = search.lower()
         scores = scores[scores["account_id"].str.lower().str.contains(text, regex=False)
                         | scores["name"].str.lower().str.contains(text, regex=False)]
-    scores = scores.sort_values(["arr", "account_id"], ascending=[False, True])
+    scores = riskiest_first(scores)
     none = {"tier_override": None, "measure_overrides": []}
     rows = [{**row, **over.get(row["account_id"], none)} for row in records(scores[ROW_COLUMNS])]
     return {"as_of": day, "count": len(scores), "accounts": rows}

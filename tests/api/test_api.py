@@ -122,6 +122,15 @@ def test_account_detail_adds_up_and_says_what_is_missing(reader):
     assert d["history"]["snapshots"][-1]["as_of"] == "2022-12-31" and d["plan"] is None
 
 
+def test_account_list_is_riskiest_first_like_the_dashboard(reader):
+    rows = reader.get("/api/v1/accounts", headers=OPS).json()["accounts"]
+    order = ["red", "yellow", "green", "gold", "insufficient data"]
+    ranks = [order.index(r["tier"].lower()) for r in rows]
+    assert ranks == sorted(ranks) and len(set(ranks)) == 5
+    reds = [r["arr"] for r in rows if r["tier"] == "red"]
+    assert reds == sorted(reds, reverse=True)
+
+
 def test_filters_migrations_and_not_found(reader):
     r = reader.get("/api/v1/accounts", params={"tier": "GOLD", "search": "clinics"}, headers=OPS).json()
     assert [a["account_id"] for a in r["accounts"]] == ["A003"]
@@ -426,7 +435,7 @@ def test_overrides_are_visible_in_the_account_list_and_detail(writer):
     assert row["tier_override"]["expires"] == "2023-01-31" and row["computed_tier"] != "red"
     assert row["measure_overrides"] == [{
         "measure": "active_seat_ratio", "value": 95.0, "override_id": oid, "author": "dana", "reason": "seats reassigned",
-        "starts": None, "expires": "2023-03-31", "note": f"#{oid} by dana until 2023-03-31: seats reassigned"}]
+        "starts": "2022-12-31", "expires": "2023-03-31", "note": f"#{oid} by dana until 2023-03-31: seats reassigned"}]
     d = writer.get("/api/v1/accounts/A014", headers=DANA).json()["tier"]
     assert d["measure_overrides"] == row["measure_overrides"] and d["tier_override"] == row["tier_override"]
     other = writer.get("/api/v1/accounts", params={"search": "A092"}, headers=DANA).json()["accounts"][0]

@@ -254,6 +254,16 @@ def test_rescoring_never_modifies_overrides_or_the_audit_log(scored):
     pd.testing.assert_frame_equal(ws.audit_log(), log)
 
 
+def test_an_override_without_a_start_starts_on_the_latest_scored_date(scored):
+    """No start: the override applies from the latest scored date on, never to history (a backtest's hindsight)."""
+    ws, _ = scored
+    latest = max(ws.scored_dates())
+    oid = ws.set_override("A000", tier="red", author="ana", reason="escalation", expires="2023-01-31")
+    row = ws.overrides().set_index("override_id").loc[oid]
+    assert pd.Timestamp(row["starts"]).date() == latest
+    ws.remove_override(oid, author="ana", reason="test done")
+
+
 @pytest.mark.parametrize(
     "account, kw, message",
     [
