@@ -160,7 +160,7 @@ def validate(
                 row="header", column=col.name,
             )
     tmp = f"_raw_{spec.name}_{uuid.uuid4().hex[:8]}"
-    t = con.create_table(tmp, raw.table, temp=True)
+    t = raw.register(con, tmp)
     for col in spec.columns:
         if col.name not in names:
             t = t.mutate(**{col.name: ibis.null(dt.string)})
@@ -240,6 +240,6 @@ def validate(
     accepted = con.create_table(f"_ok_{spec.name}_{uuid.uuid4().hex[:8]}", good, temp=True)
     rejected = t.select(ROW, *[c.name for c in spec.columns]).anti_join(accepted, ROW)
     return Validated(
-        accepted=accepted, problems=problems[PROBLEM_COLUMNS], rows_read=raw.table.num_rows + len(raw.malformed),
+        accepted=accepted, problems=problems[PROBLEM_COLUMNS], rows_read=raw.num_rows + len(raw.malformed),
         rejected=rejected,
     )

@@ -2,8 +2,15 @@
 
 Everything is read as text so that validation, which runs in the engine, can say for each
 row and column exactly what did not parse; typed timestamps and dates (Parquet,
-dataframes) are the exception: they cannot fail to parse, so they keep their type. Rows whose field count does not match the
-header are kept aside as malformed, never dropped silently.
+dataframes) are the exception: they cannot fail to parse, so they keep their type. Rows
+whose field count does not match the header are kept aside as malformed, never dropped
+silently.
+
+Parquet whose columns are all text, numbers, booleans, timestamps or dates is not read
+here at all: :class:`ParquetScan` describes the files, and the store's DuckDB reads them
+itself while it validates (streaming, with the same text form and row numbers), so an
+events source of many millions of rows is never held in Arrow. Other Parquet (lists,
+structs, binary, decimals) is read through Arrow as before.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import csv
 import gzip
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +52,126 @@ class RawTable:
     file: str
     table: pa.Table
     malformed: list[tuple[int, str]] = field(default_factory=list)
+    scan: "ParquetScan | None" = None
+
+    @property
+    def num_rows(self) -> int:
+        """Records read (malformed ones not included)."""
+        return self.scan.rows if self.scan is not None else self.table.num_rows
+
+    def register(self, con, name: str):
+        """The raw rows as a table of DuckDB connection ``con`` (Ibis), named ``name``.
+
+        Arrow rows are copied in as a temporary table; a Parquet scan is read by DuckDB
+        straight into one (in parallel, never through Arrow).
+        """
+        if self.scan is None:
+            return con.create_table(name, self.table, temp=True)
+        names = [n for n in self.table.column_names if n != ROW]
+        con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {_quote(name)} AS {self.scan.sql(names)}")
+        return con.table(name)
+
+    def to_arrow(self) -> pa.Table:
+        """Every raw row in Arrow (for tests and small files; a scan is read by DuckDB)."""
+        if self.scan is None:
+            return self.table
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            return con.sql(self.scan.sql([n for n in self.table.column_names if n != ROW])).to_arrow_table()
+        finally:
+            con.close()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def _whitespace() -> str:
+    """The characters Arrow's ``utf8_trim_whitespace`` trims (CSV cells), for DuckDB's ``trim``."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    trimmed = pc.utf8_trim_whitespace(pa.array(chars)).to_pylist()
+    return "".join(c for c, t in zip(chars, trimmed) if t == "")
+
+
+@dataclass
+class ParquetScan:
+    """Parquet files that DuckDB reads during validation instead of the reader.
+
+    Attributes
+    ----------
+    files
+        The files in row order (a folder's files sorted as pyarrow lists them).
+    counts
+        Rows of each file; rows are numbered from 1 across the files in this order.
+    columns
+        ``(file column, arrow type)`` in the files' order; :attr:`RawTable.table` holds the
+        (possibly renamed) contract names in the same order.
+    """
+
+    files: list[str]
+    counts: list[int]
+    columns: list[tuple[str, pa.DataType]]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts)
+
+    def sql(self, names: list[str]) -> str:
+        """A DuckDB query giving the raw rows: text trimmed (blank = null), typed times, ``_row``."""
+        selects = ", ".join(f"{_scan_value(_quote(src), typ)} AS {_quote(dst)}" for (src, typ), dst in zip(self.columns, names))
+        parts, offset = [], 0
+        for file, count in zip(self.files, self.counts):
+            parts.append(
+                f"SELECT {selects}, file_row_number + {offset + 1} AS {ROW} "
+                f"FROM read_parquet({_literal(file)}, file_row_number = true)"
+            )
+            offset += count
+        return " UNION ALL ".join(parts)
+
+
+def _scan_value(col: str, typ: pa.DataType) -> str:
+    """DuckDB SQL giving a Parquet column the form :func:`_arrow_as_raw` gives it."""
+    if pa.types.is_timestamp(typ):
+        return f"CAST({col} AS TIMESTAMP)" if typ.tz else col  # a zoned instant in UTC (session zone)
+    if pa.types.is_date(typ):
+        return f"CAST({col} AS DATE)"
+    if pa.types.is_floating(typ):
+        # Whole numbers print without ".0" as Arrow prints them (ids saved as floats by pandas).
+        return (f"CASE WHEN isnan({col}) THEN 'nan' "
+                f"WHEN isfinite({col}) AND {col} = trunc({col}) AND abs({col}) < 9007199254740992 "
+                f"THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END")
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return f"CAST({col} AS VARCHAR)"
+    # Trim only where an end is whitespace: DuckDB's trim with a character set is slow on every row.
+    codes = ", ".join(str(ord(c)) for c in _whitespace())
+    return (f"CASE WHEN {col} = '' THEN NULL WHEN unicode({col}) IN ({codes}) OR unicode(right({col}, 1)) IN ({codes}) "
+            f"THEN NULLIF(trim({col}, {_literal(_whitespace())}), '') ELSE {col} END")
+
+
+def _scannable(typ: pa.DataType) -> bool:
+    """Whether DuckDB reads this Parquet type with the text form the Arrow reader gives it."""
+    if pa.types.is_dictionary(typ):
+        return pa.types.is_string(typ.value_type) or pa.types.is_large_string(typ.value_type)
+    return (pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_integer(typ)
+            or pa.types.is_floating(typ) or pa.types.is_boolean(typ) or pa.types.is_date(typ)
+            or (pa.types.is_timestamp(typ) and typ.unit in ("s", "ms", "us", "ns")))
+
+
+def _raw_type(typ: pa.DataType) -> pa.DataType:
+    """The raw (reader) type of a scannable Parquet type: text, or a typed time."""
+    if pa.types.is_timestamp(typ):
+        return pa.timestamp("us") if typ.tz else typ
+    if pa.types.is_date(typ):
+        return pa.date32()
+    return pa.string()
 
 
 def detect_format(path: Path) -> str:
@@ -240,11 +368,47 @@ def _row_numbers(n_valid: int, skipped: list[int]) -> np.ndarray:
 
 
 def _read_parquet(path: Path, label: str) -> RawTable:
+    """A scan for DuckDB when every column is scannable and every file has one schema, else Arrow."""
+    try:
+        scan = _parquet_scan(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(label, f"cannot be read as Parquet: {exc}") from exc
+    if scan is not None:
+        empty = pa.schema([(name, _raw_type(typ)) for name, typ in scan.columns] + [(ROW, pa.int64())]).empty_table()
+        return RawTable(label, empty, scan=scan)
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise SourceError(label, f"cannot be read as Parquet: {exc}") from exc
     return _arrow_as_raw(table, label)
+
+
+def _parquet_scan(path: Path) -> ParquetScan | None:
+    """Describe ``path`` (a file or a folder of files) from its metadata, or None when Arrow must read it."""
+    import pyarrow.dataset as ds
+
+    if path.is_dir():
+        dataset = ds.dataset(path, format="parquet")
+        files = [str(Path(f).resolve()) for f in dataset.files]
+        if dataset.partitioning is not None and dataset.partitioning.schema.names:  # pragma: no cover - hive folders
+            return None
+    else:
+        files = [str(path.resolve())]
+    if not files:
+        return None
+    schema, counts = None, []
+    for file in files:
+        meta = pq.ParquetFile(file)
+        arrow = meta.schema_arrow
+        if schema is None:
+            schema = arrow
+        elif not arrow.equals(schema):
+            return None  # files that differ: Arrow unifies them or says why not
+        counts.append(meta.metadata.num_rows)
+    names = schema.names
+    if "file_row_number" in names or not all(_scannable(f.type) for f in schema):
+        return None
+    return ParquetScan(files=files, counts=counts, columns=[(f.name, f.type) for f in schema])
 
 
 def _arrow_as_raw(table: pa.Table, label: str) -> RawTable:
