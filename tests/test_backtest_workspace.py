@@ -302,11 +302,16 @@ def test_backtest_statements_follow_the_numbers(base):
     r = base.results["backtest"]
     green = r.tiers.set_index("tier").loc["green"]
     verdict = "supports" if green["renewal_low"] >= 0.9 else "does not support"
-    assert r.statements[0].startswith(f"The data {verdict} 'Green renews at least 90%': "
+    red = r.tiers.set_index("tier").loc["red"]
+    separate = green["renewal_low"] > red["renewal_high"] and r.metrics["auc_tier_order_low"] > 0.5
+    assert r.metrics["tiers_separate"] == separate
+    assert r.statements[0].startswith("The tiers separate renewal" if separate else "The tiers do not separate renewal")
+    assert f"Green renewed {green['renewal_rate']:.1%} (95% CI {green['renewal_low']:.1%}" in r.statements[0]
+    assert r.statements[1].startswith(f"The data {verdict} 'Green renews at least 90%': "
                                       f"{int(green['renewed'])} of {int(green['renewals'])} Green renewals renewed")
     assert _row(r, GOLD_ACC)["tier"] == "gold"
-    assert r.statements[1].startswith("'GOLD renews at 100%' holds on 1 GOLD renewal(s), all renewed")
-    assert r.statements[2].startswith(f"The tier order (AUC {r.metrics['auc_tier_order']:.3f})")
+    assert r.statements[2].startswith("'GOLD renews at 100%' holds on 1 GOLD renewal(s), all renewed")
+    assert r.statements[3].startswith(f"The tier order (AUC {r.metrics['auc_tier_order']:.3f})")
 
 
 def test_backtest_reuses_a_stored_snapshot_unchanged(base):
