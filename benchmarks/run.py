@@ -334,11 +334,15 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--results", type=Path, default=HERE / "results")
     p.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of " + ",".join(STAGES))
     p.add_argument("--doc", type=Path, default=None, help="also write this benchmark document (docs/benchmarks.md)")
+    p.add_argument("--memory-limit", default=generate.MEMORY_LIMIT,
+                   help=f"DuckDB memory_limit of the benchmark workspace (default {generate.MEMORY_LIMIT})")
     a = p.parse_args(argv)
     label = generate.label_of(a.events)
     root = (a.data / label).resolve()
     gen_args = ["--events", str(a.events), "--accounts", str(a.accounts), "--out", str(root)]
     manifest = generate.main(gen_args)
+    generate.write_config(root, label, a.memory_limit)
+    manifest = {**manifest, "memory_limit": a.memory_limit}
     out = (a.results / label).resolve()
     out.mkdir(parents=True, exist_ok=True)
     stages = [s.strip() for s in a.stages.split(",") if s.strip()]

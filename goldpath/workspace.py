@@ -52,6 +52,8 @@ SCORE_COLUMNS = [
     "model_version", "computed_at", "data_through", "data_from",
 ]
 FACT_TABLE = "daily_usage"
+#: Account-dates computed and stored per batch when many dates are scored (memory bound).
+BATCH_ACCOUNT_DATES = 400_000
 
 
 @dataclass
@@ -449,15 +451,29 @@ class Workspace:
         }
 
     def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
-        frames = self.compute(dates)
+        """Compute and store ``dates`` in order, a batch of about :data:`BATCH_ACCOUNT_DATES` at a time.
+
+        Batches bound memory (a history of 26 dates of 100,000 accounts is 2.6M account-dates
+        of measures, scores and explanations); each is one compute pass and one transaction.
+        A batch reads the snapshots stored by the batches before it exactly as one pass reads
+        its own earlier dates (trends, ``missing: last_value``), so the result is the same.
+        """
+        dates = sorted(set(dates))
         newest = max(dates)
         before = snapshots.read_snapshot(self.con, "scores", newest)  # empty when scored for the first time
-        snapshots.write_snapshots(self.con, sorted(set(dates)), frames)
+        size = max(1, BATCH_ACCOUNT_DATES // max(1, self.account_count()))
+        scores = []
+        for i in range(0, len(dates), size):
+            batch = dates[i:i + size]
+            frames = self.compute(batch)
+            snapshots.write_snapshots(self.con, batch, frames)
+            scores.append(frames["scores"])
+            del frames
         for listener in self.on_scores_written:
             listener()
         self._raise_alerts(newest, before)
         self._last_scored = newest
-        return frames["scores"]
+        return scores[0] if len(scores) == 1 else pd.concat(scores, ignore_index=True)
 
     # -- alerts ---------------------------------------------------------------------------
     def _raise_alerts(self, day: dt_.date, before: pd.DataFrame | None = None) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from goldpath.errors import GoldpathError
 from goldpath.store.snapshots import scored_dates
+import goldpath.workspace as workspace_module
 from goldpath.workspace import FACT_TABLE, Workspace, history_dates
 
 CONFIG = """\
@@ -255,8 +256,12 @@ def test_a_time_zone_change_forces_a_full_rebuild(root: Path):
                                   before[before["account_id"].isin(others)].reset_index(drop=True))
 
 
-def test_history_in_one_pass_equals_dates_scored_in_order(root: Path, tmp_path: Path):
-    """``score_history`` stores exactly what scoring each date alone, oldest first, stores."""
+@pytest.mark.parametrize("batch_account_dates", [400_000, 12], ids=["one batch", "batches of 3 dates"])
+def test_history_in_one_pass_equals_dates_scored_in_order(root: Path, tmp_path: Path, monkeypatch, batch_account_dates):
+    """``score_history`` stores exactly what scoring each date alone, oldest first, stores,
+    whether it computes all dates in one batch or in batches (4 accounts x 3 dates) that
+    read the trends of the batches before them from the store."""
+    monkeypatch.setattr(workspace_module, "BATCH_ACCOUNT_DATES", batch_account_dates)
     other = Path(shutil.copytree(root, tmp_path / "other"))
     start, end = dt_.date(2022, 3, 27), dt_.date(2022, 5, 1)
     with Workspace(root) as ws:

@@ -9,6 +9,7 @@ dates whose windows hold it. Windows are inclusive: ``window_start = as_of - (wi
 from __future__ import annotations
 
 import datetime as dt_
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -18,6 +19,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from goldpath.engine.connection import temp_table
 from goldpath.model.spec import WEEKDAYS, Model
 
 DEFAULT_SEGMENT = "default"
@@ -183,7 +185,10 @@ def signal_values(signals: ir.Table, spine_df: pd.DataFrame, model: Model) -> li
     return out
 
 
-def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model) -> ir.Table:
+def account_measures(
+    inputs: EngineInputs, spine_df: pd.DataFrame, model: Model,
+    materialise: Callable[[ir.Table], ir.Table] | None = None,
+) -> ir.Table:
     """Raw measures and their parts for every account in the portfolio on each as-of date.
 
     Each account's window runs from ``max(window_start, contract_start)`` to ``as_of``
@@ -207,6 +212,10 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
 
     Accounts outside the portfolio on a date get rows in the rollups but none in the result:
     every part is left-joined onto the portfolio.
+
+    ``materialise``, when given, computes the fact rows the windows cover once (for example
+    as a temporary table) before the four rollups read them; without it the expression is
+    one query, as compiled for warehouses.
 
     Returns
     -------
@@ -257,6 +266,8 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
     span = span.join(starts, "account_id")
     span = span.filter(span.day >= span._contract_start).select("account_id", "user_id", "day", "feature")
     span = span.join(days, "day")
+    if materialise is not None:
+        span = materialise(span)
 
     # Users and user-days: distinct user-days counted per stretch, then per as-of date.
     ud = span.filter(span.user_id.notnull()).select("account_id", "user_id", "day", "stretch").distinct()
@@ -344,6 +355,7 @@ def account_measures(inputs: EngineInputs, spine_df: pd.DataFrame, model: Model)
 def measures_frame(inputs: EngineInputs, model: Model, dates: list[dt_.date]) -> pd.DataFrame:
     """:func:`account_measures` for ``dates``, as a pandas frame sorted by date and account."""
     spine = date_spine(dates, model.window_days, model.working_days)
-    df = account_measures(inputs, spine, model).to_pandas()
+    engine = inputs.daily_usage._find_backend(use_default=False)
+    df = account_measures(inputs, spine, model, materialise=lambda t: temp_table(engine, "_span_", t)).to_pandas()
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)
