@@ -310,13 +310,14 @@ class Workspace:
             self.load()
         return self._score_dates([day])
 
-    def _engine_inputs(self) -> EngineInputs:
+    def _engine_inputs(self, as_of: dt_.date | None = None) -> EngineInputs:
+        """The stored inputs of the measures; success plans in force on ``as_of`` (all when None)."""
         return EngineInputs(
             accounts=self._input("accounts"),
             daily_usage=self.con.table(FACT_TABLE),
             process_features=self._input("process_features"),
             process_criticality=self._input("process_criticality"),
-            criticality_overrides=self._criticality_overrides(),  # with success plans on top
+            criticality_overrides=self._criticality_overrides(as_of),  # with success plans on top
             renewals=self._input("renewals"),
             signals=self._input("signals"),
         )
@@ -389,7 +390,11 @@ class Workspace:
         con = self.con
         dates = sorted(set(dates))
         inputs = self._engine_inputs()
-        measures = measures_frame(inputs_on(self.engine, inputs), model, dates)
+        # One pass per stretch of dates with the same success plans in force (usually one).
+        measures = pd.concat([
+            measures_frame(inputs_on(self.engine, self._engine_inputs(group[-1])), model, group)
+            for group in ledger_store.plan_regimes(con, dates)
+        ], ignore_index=True)
         previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]
@@ -702,8 +707,12 @@ class Workspace:
                 raise ConflictError("override_id", f"override {override_id} was already withdrawn by {row['removed_by']} "
                                                    f"on {pd.Timestamp(row['removed_at']):%Y-%m-%d}")
             day = _as_date(on) if on is not None else None
-            overrides.remove_override(self.con, override_id, author=author, reason=reason, on=day)
             starts = None if pd.isna(row["starts"]) else pd.Timestamp(row["starts"]).date()
+            expires = pd.Timestamp(row["expires"]).date()
+            if day is not None and (day > expires or (starts is not None and day < starts)):
+                raise InputError("on", f"override {override_id} applies {starts or 'from its start'} to {expires}; "
+                                       f"withdraw it from a day in that period, or from every date (no date)")
+            overrides.remove_override(self.con, override_id, author=author, reason=reason, on=day)
             since = max(d for d in (starts, day) if d is not None) if (starts or day) else None
             self._after_write(rescore, since=since, until=pd.Timestamp(row["expires"]).date(),
                               audited=("override.remove", row["account_id"]))
@@ -955,10 +964,10 @@ class Workspace:
         ledger = self._ledger_tables()
         return ledger if len(ledger["outcomes"]) else None
 
-    def _criticality_overrides(self) -> ir.Table | None:
-        """Source criticality overrides with each success plan's process scope on top."""
+    def _criticality_overrides(self, as_of: dt_.date | None = None) -> ir.Table | None:
+        """Source criticality overrides with the process scope of each success plan in force on ``as_of`` on top."""
         catalogue = [t for t in (self._input("process_criticality"), self._input("process_features")) if t is not None]
-        return ledger_store.criticality_overrides(self.con, self._input("criticality_overrides"), catalogue)
+        return ledger_store.criticality_overrides(self.con, self._input("criticality_overrides"), catalogue, as_of)
 
     def _after_write(self, rescore: bool, since: dt_.date | None = None, until: dt_.date | None = None,
                      audited: tuple[str, str] | None = None) -> dict | None:
@@ -1078,6 +1087,10 @@ class Workspace:
             }
             if row["achieved_at"] is not None and row["achieved"] is None:
                 raise InputError("achieved", "required with achieved_at: the measured value")
+            if row["achieved"] is not None and row["achieved_at"] is None:
+                raise InputError("achieved_at", "required with achieved: the day the value was measured")
+            if row["achieved_at"] is not None and row["achieved_at"] > _today():
+                raise InputError("achieved_at", f"{row['achieved_at']} is in the future; record a value once it is measured")
             if row["achieved_at"] is not None and row["achieved_at"] < row["defined_at"]:
                 raise InputError("achieved_at", f"{row['achieved_at']} is before the outcome is defined ({row['defined_at']})")
             _distinct_target(row["baseline"], row["target"])
@@ -1463,17 +1476,22 @@ def _today() -> dt_.date:
 
 
 def _as_date(value: str | dt_.date) -> dt_.date:
-    if isinstance(value, dt_.datetime):
-        return value.date()
-    if isinstance(value, dt_.date):
-        return value
+    """A date from 1900 to 2199 (``date``, ``datetime`` or ``YYYY-MM-DD``), else :class:`GoldpathError`."""
     text = str(value)
-    try:
-        return dt_.date.fromisoformat(text)
-    except ValueError as exc:
-        shape = len(text) == 10 and text[4] == "-" and text[7] == "-"
-        why = "is not a calendar date" if shape else "expected YYYY-MM-DD"
-        raise GoldpathError(f"date {text!r}: {why}") from exc
+    if isinstance(value, dt_.datetime):
+        day = value.date()
+    elif isinstance(value, dt_.date):
+        day = value
+    else:
+        try:
+            day = dt_.date.fromisoformat(text)
+        except ValueError as exc:
+            shape = len(text) == 10 and text[4] == "-" and text[7] == "-"
+            why = "is not a calendar date" if shape else "expected YYYY-MM-DD"
+            raise GoldpathError(f"date {text!r}: {why}") from exc
+    if not ledger_store.FIRST_DATE <= day <= ledger_store.LAST_DATE:
+        raise GoldpathError(f"date {text!r}: expected a date from {ledger_store.FIRST_DATE} to {ledger_store.LAST_DATE}")
+    return day
 
 
 def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], file: str) -> tuple[ir.Table, pd.DataFrame]:

@@ -14,8 +14,12 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import math
+
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from goldpath.config import ServerConfig
@@ -73,6 +77,11 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
     ws.on_scores_written.append(cache.invalidate)  # app writes re-score stored dates: backtests change
     app.include_router(api)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, with inputs JSON cannot carry (NaN, infinities) echoed as text."""
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(_json_safe(exc.errors()))})
+
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def reference(request: Request) -> HTMLResponse:
         """The API reference, rendered from ``app.openapi()`` (no script, no external request)."""
@@ -85,3 +94,14 @@ def create_app(workspace_path: str | Path, settings: dict | None = None) -> Fast
     if pages is not None:
         app.include_router(pages)
     return app
+
+
+def _json_safe(value: object) -> object:
+    """``value`` with every non-finite float replaced by its text (``nan``, ``inf``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

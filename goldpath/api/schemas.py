@@ -8,11 +8,19 @@ outcome was defined...) happens in the Workspace and comes back as a 422 naming 
 from __future__ import annotations
 
 import datetime as dt_
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from goldpath.store.ledger import FIRST_DATE, LAST_DATE, MAX_TEXT
 
 Role = Literal["team", "sponsor", "stakeholder", "finance"]
+#: A finite JSON number (true/false and numbers in strings are refused).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A date from 1900 to 2199.
+Day = Annotated[dt_.date, Field(ge=FIRST_DATE, le=LAST_DATE)]
+#: Text of at most MAX_TEXT characters.
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 class _In(BaseModel):
@@ -22,77 +30,77 @@ class _In(BaseModel):
 class ContactIn(_In):
     """A person at the customer who can acknowledge value."""
 
-    account_id: str = Field(examples=["A092"])
-    name: str = Field(min_length=1, examples=["Chief Financial Officer of Tidewater Outfitters"])
+    account_id: Text = Field(examples=["A092"])
+    name: Text = Field(min_length=1, examples=["Chief Financial Officer of Tidewater Outfitters"])
     role: Role = Field(examples=["finance"])
-    joined: dt_.date | None = Field(None, description="When the contact took the role.", examples=["2022-06-01"])
+    joined: Day | None = Field(None, description="When the contact took the role.", examples=["2022-06-01"])
 
 
 class ContactLeftIn(_In):
     """The day a contact left; their acknowledgements lapse from then."""
 
-    left: dt_.date = Field(examples=["2022-12-30"])
+    left: Day = Field(examples=["2022-12-30"])
 
 
 class OutcomeIn(_In):
     """A value outcome: what the customer wants to achieve, with a metric, a baseline and a target."""
 
-    account_id: str = Field(examples=["A092"])
-    title: str = Field(min_length=1, examples=["Cut quote turnaround"])
-    metric: str = Field(min_length=1, examples=["hours from request to quote"])
-    baseline: float = Field(examples=[48])
-    target: float = Field(description="May be below the baseline.", examples=[24])
-    defined_at: dt_.date = Field(examples=["2022-03-01"])
-    achieved: float | None = Field(None, description="Latest measured value.", examples=[20])
-    achieved_at: dt_.date | None = Field(None, examples=["2022-12-01"])
-    annual_value: float | None = Field(None, ge=0, examples=[30000])
-    cost: float | None = Field(None, ge=0, description="Annual cost of the product, for ROI.", examples=[17400])
+    account_id: Text = Field(examples=["A092"])
+    title: Text = Field(min_length=1, examples=["Cut quote turnaround"])
+    metric: Text = Field(min_length=1, examples=["hours from request to quote"])
+    baseline: Number = Field(examples=[48])
+    target: Number = Field(description="May be below the baseline.", examples=[24])
+    defined_at: Day = Field(examples=["2022-03-01"])
+    achieved: Number | None = Field(None, description="Latest measured value.", examples=[20])
+    achieved_at: Day | None = Field(None, examples=["2022-12-01"])
+    annual_value: Number | None = Field(None, ge=0, examples=[30000])
+    cost: Number | None = Field(None, ge=0, description="Annual cost of the product, for ROI.", examples=[17400])
 
 
 class AchievementIn(_In):
     """A new measured value of an outcome."""
 
-    achieved: float = Field(examples=[22])
-    achieved_at: dt_.date = Field(examples=["2022-12-20"])
+    achieved: Number = Field(examples=[22])
+    achieved_at: Day = Field(examples=["2022-12-20"])
 
 
 class AcknowledgementIn(_In):
     """A contact's dated statement that an outcome's value is real."""
 
-    outcome_id: str = Field(examples=["A092-O1"])
-    contact_id: str = Field(examples=["A092-C3"])
-    date: dt_.date = Field(examples=["2022-12-28"])
-    statement: str | None = Field(None, examples=["CFO confirms the pipeline growth in the value review"])
+    outcome_id: Text = Field(examples=["A092-O1"])
+    contact_id: Text = Field(examples=["A092-C3"])
+    date: Day = Field(examples=["2022-12-28"])
+    statement: Text | None = Field(None, examples=["CFO confirms the pipeline growth in the value review"])
 
 
 class PlanIn(_In):
     """The success plan agreed at the sale: processes to run and the value hypothesis."""
 
-    processes: dict[str, float] = Field(
+    processes: dict[Text, Number] = Field(
         min_length=1, description="Process -> criticality 0..5: the account's process scope (other processes count 0).",
         examples=[{"contact_management": 5, "pipeline": 4, "meetings": 3}],
     )
-    metric: str = Field(min_length=1, examples=["won deal value per 90 days"])
-    baseline: float = Field(examples=[100000])
-    target: float = Field(examples=[130000])
-    closed_on: dt_.date = Field(examples=["2022-09-01"])
-    title: str | None = Field(None, examples=["Grow won deal value by 30%"])
-    annual_value: float | None = Field(None, ge=0, examples=[40000])
+    metric: Text = Field(min_length=1, examples=["won deal value per 90 days"])
+    baseline: Number = Field(examples=[100000])
+    target: Number = Field(examples=[130000])
+    closed_on: Day = Field(examples=["2022-09-01"])
+    title: Text | None = Field(None, examples=["Grow won deal value by 30%"])
+    annual_value: Number | None = Field(None, ge=0, examples=[40000])
     expected_version: int | None = Field(
-        None, ge=0, description="Refuse the write (409 Conflict) unless the stored plan has this version (0: none yet).",
+        None, ge=0, strict=True, description="Refuse the write (409 Conflict) unless the stored plan has this version (0: none yet).",
     )
 
 
 class OverrideIn(_In):
     """A manual override of an account's tier, or of one measure's score."""
 
-    account_id: str = Field(examples=["A099"])
-    reason: str = Field(min_length=1, examples=["exec escalation"])
-    expires: dt_.date = Field(examples=["2023-03-31"])
-    starts: dt_.date | None = None
+    account_id: Text = Field(examples=["A099"])
+    reason: Text = Field(min_length=1, examples=["exec escalation"])
+    expires: Day = Field(examples=["2023-03-31"])
+    starts: Day | None = None
     tier: Literal["red", "yellow", "green"] | None = Field(None, examples=["yellow"])
-    measure: str | None = None
-    score: float | None = Field(None, ge=0, le=100)
+    measure: Text | None = None
+    score: Number | None = Field(None, ge=0, le=100)
 
 
 class AccountRef(BaseModel):

@@ -42,6 +42,9 @@ class DuckDBEngine(BaseModel):
     path: str = Field(STORE_FILE, description="Database file, relative to the workspace.")
     threads: int | None = Field(None, ge=1, description="Worker threads; all cores when empty.")
     memory_limit: str | None = Field(None, description="DuckDB memory limit such as '4GB'.")
+    settings: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="More DuckDB settings (SET name = value), e.g. preserve_insertion_order: false for big loads.")
 
 
 class PySparkEngine(BaseModel):
@@ -102,6 +105,15 @@ def connect(config: AnyEngine, root: Path) -> ibis.BaseBackend:
         con.raw_sql(f"SET threads = {int(config.threads)}")
     if config.memory_limit:
         con.raw_sql(f"SET memory_limit = '{config.memory_limit}'")
+    for name, value in config.settings.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"engine.settings: {name!r} is not a DuckDB setting name")
+        literal = str(value).lower() if isinstance(value, bool) else (
+            str(value) if isinstance(value, (int, float)) else "'" + str(value).replace("'", "''") + "'")
+        try:
+            con.raw_sql(f"SET {name} = {literal}")
+        except Exception as exc:  # noqa: BLE001 - DuckDB's own message names the problem
+            raise ConfigError(f"engine.settings: {name} = {value!r}: {exc}") from None
     return con
 
 

@@ -190,20 +190,22 @@ def with_local_day(t: ir.Table, calendar: LocalCalendar, ts: str = "timestamp", 
 def dedupe_events(events: ir.Table) -> ir.Table:
     """Keep the first row of each event: same ``event_id``, or same account, user, feature and time.
 
-    The window partitions on the columns themselves (no key text is built per event): rows
-    with an ``event_id`` by ``(account_id, event_id)``, the others by ``(account_id,
-    user_id, feature, timestamp)`` with a null ``event_id``, so the two kinds never meet.
-    Partitions group nulls together, as the natural key's empty user did.
+    Rows with an ``event_id`` group by ``(account_id, event_id)``, the others by
+    ``(account_id, user_id, feature, timestamp)`` with a null ``event_id``, so the two kinds
+    never meet; groups treat nulls as equal, as the natural key's empty user did. Each group
+    keeps its first row (lowest ``_row``) column by column with ``arg_min``: a hash
+    aggregation, which an engine can spill to disk, where a window over every event cannot.
     """
     no_id = events.event_id.isnull()
 
     def natural(col: ir.Column) -> ir.Column:
         return ibis.ifelse(no_id, col, ibis.null(col.type()))
 
-    keys = [events.account_id, events.event_id, natural(events.user_id), natural(events.feature), natural(events.timestamp)]
-    w = ibis.window(group_by=keys, order_by=events[ROW])
-    ranked = events.mutate(_n=ibis.row_number().over(w))
-    return ranked.filter(ranked._n == 0).drop("_n")
+    keys = {"_k_account": events.account_id, "_k_event": events.event_id, "_k_user": natural(events.user_id),
+            "_k_feature": natural(events.feature), "_k_time": natural(events.timestamp)}
+    first = {c: events[c].argmin(events[ROW]) for c in events.columns if c != ROW}
+    kept = events.group_by(**keys).aggregate(**first, **{ROW: events[ROW].min()})
+    return kept.select(*events.columns)
 
 
 def daily_usage(events: ir.Table, accounts: ir.Table, calendar: LocalCalendar | None = None) -> ir.Table:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt_
 import json
 import math
+import re
 
 import ibis
 import pandas as pd
@@ -68,6 +69,7 @@ DDL = [
         account_id VARCHAR PRIMARY KEY, version INTEGER NOT NULL, title VARCHAR NOT NULL, metric VARCHAR NOT NULL,
         baseline DOUBLE NOT NULL, target DOUBLE NOT NULL, closed_on DATE NOT NULL, annual_value DOUBLE,
         author VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS app_ids (prefix VARCHAR PRIMARY KEY, last INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS success_plan_processes (
         account_id VARCHAR NOT NULL, process VARCHAR NOT NULL, criticality DOUBLE NOT NULL,
         PRIMARY KEY (account_id, process))""",
@@ -102,6 +104,29 @@ def has_plans(con: ibis.BaseBackend) -> bool:
     if "success_plan_processes" not in con.list_tables():
         return False
     return bool(con.con.execute("SELECT count(*) FROM success_plan_processes").fetchone()[0])
+
+
+def plan_regimes(con: ibis.BaseBackend, dates: list[dt_.date]) -> list[list[dt_.date]]:
+    """``dates`` (sorted) grouped so that the same success plans are in force on every date of a group.
+
+    A plan's process scope applies from its ``closed_on``: before it the account is scored
+    on the catalogue, as it was before the plan was recorded (no look-ahead in history or
+    backtests). Each group can be computed in one pass with one set of criticality overrides.
+    """
+    dates = sorted(set(dates))
+    if not dates or not has_plans(con):
+        return [dates] if dates else []
+    closes = sorted({r[0] for r in con.con.execute(
+        "SELECT DISTINCT closed_on FROM success_plans WHERE closed_on > ? AND closed_on <= ?",
+        [dates[0], dates[-1]]).fetchall()})
+    groups: list[list[dt_.date]] = []
+    for d in dates:
+        regime = sum(c <= d for c in closes)
+        if groups and sum(c <= groups[-1][0] for c in closes) == regime:
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    return groups
 
 
 # -- reading the ledger: source rows plus app rows ---------------------------------------------
@@ -204,22 +229,32 @@ def merge(source: dict[str, pd.DataFrame | None], app: dict[str, pd.DataFrame] |
 
 # -- validation ----------------------------------------------------------------------------------
 
+#: Dates a write may carry: scoring reads them through pandas, whose timestamps end in 2262.
+FIRST_DATE, LAST_DATE = dt_.date(1900, 1, 1), dt_.date(2199, 12, 31)
+#: Longest text a write may carry (names, titles, statements, reasons).
+MAX_TEXT = 2000
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def as_date(field: str, value: object, required: bool = True) -> dt_.date | None:
-    """A date from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text, else :class:`InputError`."""
+    """A date from 1900 to 2199 from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text, else :class:`InputError`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InputError(field, "required: a date YYYY-MM-DD")
         return None
-    if isinstance(value, dt_.datetime):
-        return value.date()
-    if isinstance(value, dt_.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    try:
-        return dt_.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(field, f"expected a date YYYY-MM-DD (got {value!r})") from None
+    if isinstance(value, (dt_.datetime, pd.Timestamp)):
+        day = value.date()
+    elif isinstance(value, dt_.date):
+        day = value
+    else:
+        try:
+            day = dt_.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(field, f"expected a date YYYY-MM-DD (got {value!r})") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(field, f"expected a date from {FIRST_DATE} to {LAST_DATE} (got {day})")
+    return day
 
 
 def as_number(field: str, value: object, required: bool = True, minimum: float | None = None,
@@ -229,7 +264,7 @@ def as_number(field: str, value: object, required: bool = True, minimum: float |
         if required:
             raise InputError(field, "required: a number")
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, str) and not _NUMBER.fullmatch(value.strip())):
         raise InputError(field, f"expected a number (got {value!r})")
     try:
         number = float(value)
@@ -245,12 +280,17 @@ def as_number(field: str, value: object, required: bool = True, minimum: float |
 
 
 def as_text(field: str, value: object, required: bool = True) -> str | None:
-    """Stripped non-empty text, else :class:`InputError` (or None when optional and empty)."""
+    """Stripped non-empty text of at most :data:`MAX_TEXT` characters without control characters
+    (line breaks and tabs allowed), else :class:`InputError` (or None when optional and empty)."""
     text = "" if value is None else str(value).strip()
     if not text:
         if required:
             raise InputError(field, "required: non-empty text")
         return None
+    if len(text) > MAX_TEXT:
+        raise InputError(field, f"expected at most {MAX_TEXT:,} characters (got {len(text):,})")
+    if _CONTROL.search(text):
+        raise InputError(field, "contains a control character (only line breaks and tabs are allowed)")
     return text
 
 
@@ -308,11 +348,17 @@ def check_acknowledgement(ledger: dict[str, pd.DataFrame], outcome_id: str, cont
 # -- writes (each one transaction with its audit entry) ------------------------------------------
 
 def _next_number(raw: object, table: str, column: str, prefix: str) -> int:
+    """The next ``<prefix><n>`` number: never one issued before, even to a row since retracted
+    (``app_ids`` remembers the last one issued; stores from before it start from the table)."""
     n = len(prefix) + 1
-    return int(raw.execute(
-        f"SELECT coalesce(max(TRY_CAST(substr({column}, {n}) AS INTEGER)), 0) + 1 FROM {table} "
+    in_table = int(raw.execute(
+        f"SELECT coalesce(max(TRY_CAST(substr({column}, {n}) AS INTEGER)), 0) FROM {table} "
         f"WHERE starts_with({column}, ?)", [prefix],
     ).fetchone()[0])
+    issued = raw.execute("SELECT last FROM app_ids WHERE prefix = ?", [prefix]).fetchone()
+    number = max(in_table, issued[0] if issued else 0) + 1
+    raw.execute("INSERT OR REPLACE INTO app_ids VALUES (?, ?)", [prefix, number])
+    return number
 
 
 def insert_contact(con: ibis.BaseBackend, row: dict, author: str) -> dict:
@@ -459,16 +505,27 @@ def annotate_audit(con: ibis.BaseBackend, action: str, target: str, extra: dict)
 
 
 def _details(row: dict) -> dict:
-    """The audited change: the row without its bookkeeping, JSON-ready."""
-    return json.loads(json.dumps({k: v for k, v in row.items() if k not in ("author", "created_at")}, default=str))
+    """The audited change: the row without its bookkeeping, JSON-ready (missing values null,
+    dates ``YYYY-MM-DD`` whether they come from a request or from a stored row)."""
+    def plain(v: object) -> object:
+        if isinstance(v, (dict, list)) or v is None:
+            return v
+        if pd.isna(v):
+            return None
+        if isinstance(v, (pd.Timestamp, dt_.datetime)) and pd.Timestamp(v) == pd.Timestamp(v).normalize():
+            return pd.Timestamp(v).date().isoformat()
+        return v
+
+    return json.loads(json.dumps({k: plain(v) for k, v in row.items() if k not in ("author", "created_at")}, default=str))
 
 
-def criticality_overrides(con: ibis.BaseBackend, source: ibis.Table | None, catalogue: list[ibis.Table]) -> ibis.Table | None:
+def criticality_overrides(con: ibis.BaseBackend, source: ibis.Table | None, catalogue: list[ibis.Table],
+                          as_of: dt_.date | None = None) -> ibis.Table | None:
     """The engine's per-account criticality: source overrides, with success plans on top.
 
-    An account with a success plan takes its process scope from the plan alone: the plan's
-    processes at their criticality and every other catalogue process at 0. The plan wins
-    over a source override row of the same account (it is the newer, account-specific
+    An account with a success plan in force takes its process scope from the plan alone: the
+    plan's processes at their criticality and every other catalogue process at 0. The plan
+    wins over a source override row of the same account (it is the newer, account-specific
     statement).
 
     Parameters
@@ -477,10 +534,15 @@ def criticality_overrides(con: ibis.BaseBackend, source: ibis.Table | None, cata
         The stored ``criticality_overrides`` input, or None.
     catalogue
         Tables with a ``process`` column (process criticality, process features...).
+    as_of
+        Only plans closed on or before this date are in force (every plan when None).
     """
     if not has_plans(con):
         return source
     pp = con.table("success_plan_processes")
+    if as_of is not None:
+        plans = con.table("success_plans")
+        pp = pp.semi_join(plans.filter(plans.closed_on <= as_of), "account_id")
     planned = pp.select("account_id").distinct()
     procs = ibis.union(*[t.select("process") for t in catalogue], distinct=True)
     if source is not None:

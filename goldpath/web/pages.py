@@ -73,6 +73,7 @@ class WebState:
     """What the pages keep per app: sign-in sessions, flash messages (the backtest cache is goldpath.api.cache)."""
 
     sessions: dict[str, str] = field(default_factory=dict)
+    scopes: dict[str, str] = field(default_factory=dict)  # session -> scope of the token it signed in with
     flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     form_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (form id, message)
     guard: threading.Lock = field(default_factory=threading.Lock)
@@ -122,9 +123,21 @@ def _render(request: Request, name: str, status_code: int = 200, **context: Any)
 
 
 def _gate(request: Request) -> Response | None:
-    """Sign-in first where reads need a token (``server.read_access: token``, the default)."""
-    from goldpath.api.auth import reads_open
+    """Sign-in first where reads need a token (``server.read_access: token``, the default).
 
+    A client may send ``Authorization: Bearer <token>`` instead of signing in (a scheduled
+    download of ``/report.html`` or ``/accounts.csv``); a token that is sent must be valid.
+    """
+    from fastapi import HTTPException
+
+    from goldpath.api.auth import reads_open, require_reader
+
+    if request.headers.get("authorization") is not None:
+        try:
+            require_reader(request)
+            return None
+        except HTTPException as exc:
+            return HTMLResponse(f"{exc.detail}", status_code=exc.status_code, headers=exc.headers)
     if reads_open(request) or _user(request) is not None:
         return None
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -312,7 +325,8 @@ def account(request: Request, account_id: str) -> Response:
         actions=acts, actions_note=actions_note, ledger=ledger, contacts=contacts,
         outcomes=_records(ledger, "outcomes"), acknowledgements=_records(ledger, "acknowledgements"),
         success_plan=success_plan, roles=["team", "sponsor", "stakeholder", "finance"],
-        today=dt_.date.today().isoformat(), can_write=hasattr(Workspace, "record_acknowledgement"),
+        today=dt_.date.today().isoformat(), can_write=_session_scope(request) in ("write", "admin"),
+        can_plan=_session_scope(request) == "admin",
         processes_text="\n".join(f"{k}: {v:g}" for k, v in (success_plan or {}).get("processes", {}).items()),
     )
 
@@ -352,8 +366,8 @@ def migrations(request: Request, start: str | None = None, end: str | None = Non
         if not dates:
             return _not_found(request, "no scores stored yet")
         d1 = end or str(dates[-1])
-        d0 = start or str(_date_before(dates, dt_.date.fromisoformat(d1) - dt_.timedelta(days=91)))
         try:
+            d0 = start or str(_date_before(dates, dt_.date.fromisoformat(d1) - dt_.timedelta(days=91)))
             counts, arr = ws.migrations(d0, d1)
         except (GoldpathError, ValueError) as exc:
             return _not_found(request, str(exc))
@@ -365,13 +379,13 @@ def migrations(request: Request, start: str | None = None, end: str | None = Non
                    counts=counts, arr=arr, chart=fig, moved=moved)
 
 
-PRIORITY = {"high": 0, "medium": 1, "low": 2}
 
 
 @router.get("/actions", response_class=HTMLResponse)
 def actions_page(request: Request, tier: str = "", owner: str = "") -> Response:
     """The work queue: every playbook action of the latest date (``Workspace.actions``, as ``goldpath
-    actions`` prints them), filterable by tier and owner role, largest ARR at risk first."""
+    actions`` prints them: highest priority first, then the most ARR closest to moving), filterable by tier
+    and owner role."""
     if (gate := _gate(request)) is not None:
         return gate
     with _workspace(request) as ws:
@@ -390,9 +404,7 @@ def actions_page(request: Request, tier: str = "", owner: str = "") -> Response:
         rows = rows[rows["tier"] == tier.lower()]
     if owner:
         rows = rows[rows["owner"] == owner]
-    rows = rows.assign(_p=rows["priority"].map(PRIORITY).fillna(3)).sort_values(
-        ["arr", "_p", "closeness", "account_id"], ascending=[False, True, False, True], kind="stable").drop(columns="_p")
-    rows = rows.join(marks, on="account_id")
+    rows = rows.join(marks, on="account_id")  # in goldpath actions' order: priority, then ARR x closeness
     return _render(request, "actions.html", title="Actions", rows=rows.to_dict("records"), note=None, owners=owners,
                    tiers=tiers, tier=tier, owner=owner, total=len(acts), accounts=rows["account_id"].nunique(),
                    arr=float(rows.drop_duplicates("account_id")["arr"].sum()), as_of=day)
@@ -503,9 +515,12 @@ def signin_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/signin")
 def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
-    from goldpath.api.auth import name_for_token, reads_open
+    from goldpath.api.auth import reads_open, resolve_identity, server_config
 
-    name = name_for_token(request, token.strip())
+    if (refused := _cross_site(request)) is not None:  # no forced sign-in from another site
+        return refused
+    who = resolve_identity(token.strip(), server_config(request).tokens_env)
+    name, scope = who if who is not None else (None, None)
     if not name:
         return _render(request, "signin.html", status_code=401, title="Sign in", next=_safe_next(next),
                        reads_open=reads_open(request),
@@ -513,7 +528,10 @@ def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> R
     sid = secrets.token_urlsafe(32)
     web = _web(request)
     web.sessions[sid] = name
-    web.flashes[sid] = [("ok", f"Signed in as {name}; your changes are recorded under that name.")]
+    web.scopes[sid] = scope
+    can = {"read": "this token may only read", "write": "you may write to the value ledger",
+           "admin": "you may write to the value ledger, overrides and success plans"}[scope]
+    web.flashes[sid] = [("ok", f"Signed in as {name} (scope {scope}: {can}); your changes are recorded under that name.")]
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
     return resp
@@ -524,6 +542,7 @@ def signout(request: Request) -> Response:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         _web(request).sessions.pop(sid, None)
+        _web(request).scopes.pop(sid, None)
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -535,33 +554,86 @@ def _safe_next(url: str) -> str:
 
 
 # -- writes on the account page (POST, then redirect to the page: POST-redirect-GET) --------
-def _write(request: Request, account_id: str, what: str, call: Any, form: str) -> Response:
+def _session_scope(request: Request) -> str | None:
+    """The scope of the token the session signed in with (not of other tokens of the same name)."""
+    sid = request.cookies.get(SESSION_COOKIE)
+    return _web(request).scopes.get(sid) if sid else None
+
+
+def _cross_site(request: Request) -> Response | None:
+    """A 403 for a form posted from another origin (CSRF), on top of the SameSite=Strict cookie.
+
+    Browsers send ``Origin`` (and ``Sec-Fetch-Site``) with every form post; a post whose
+    origin is not this server's is refused. Clients that send neither (curl, tests) pass.
+    """
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if (site is not None and site not in ("same-origin", "none")) or (origin is not None and origin != own):
+        return HTMLResponse("Refused: this form was posted from another site (cross-site request).", status_code=403)
+    return None
+
+
+def _write(request: Request, account_id: str, what: str, call: Any, form: str, needs: str = "write",
+           owned: tuple[str, str] | None = None) -> Response:
     """Run a ledger write as the signed-in user; a rejected one is shown next to ``form`` (its id),
-    and the page opens there (``#form-error``), so the message is in view without scrolling."""
+    and the page opens there (``#form-error``), so the message is in view without scrolling.
+
+    ``needs`` is the token scope the write takes (``admin`` for success plans, as in the API);
+    ``owned`` is an ``(kind, id)`` (``contact`` or ``outcome``) that must belong to ``account_id``.
+    """
+    if (refused := _cross_site(request)) is not None:
+        return refused
     user = _user(request)
     page = f"/accounts/{account_id}"
     if user is None:
         return RedirectResponse(f"/signin?next={page}", status_code=303)
-    from goldpath.api.auth import allows, scope_of  # token scopes: a read-only token never writes
+    from goldpath.api.auth import allows  # token scopes: a read-only token never writes
 
-    if not allows(scope_of(request, user), "write"):
-        sid = request.cookies.get(SESSION_COOKIE) or ""
-        _web(request).form_errors[sid] = (form, f"{what}: not saved. The token of {user} may only read "
-                                                f"(scope read); writes need scope write or admin.")
-        return RedirectResponse(page + "#form-error", status_code=303)
+    scope = _session_scope(request)
+    if not allows(scope, needs):  # shown at the top: the page has no form this token may use
+        _flash(request, "error", f"{what}: not saved. You signed in with a token of scope {scope}; "
+                                 f"this write needs scope {needs}" + (" or admin." if needs == "write" else "."))
+        return RedirectResponse(page, status_code=303)
     with _workspace(request) as ws:
         before = _tier_of(ws, account_id)
         try:
+            if owned is not None:
+                _belongs(ws, account_id, *owned)
             call(ws, user)
         except (GoldpathError, ValueError) as exc:
             sid = request.cookies.get(SESSION_COOKIE) or ""
             _web(request).form_errors[sid] = (form, f"{what}: not saved. {exc}")
             return RedirectResponse(page + "#form-error", status_code=303)
         after = _tier_of(ws, account_id)
+        done = ws.last_rescore
     change = f"tier {charts.tier_label(before)} -> {charts.tier_label(after)}" if before != after else \
         f"tier stays {charts.tier_label(after)}"
-    _flash(request, "ok", f"{what}: saved by {user}; the latest date was re-scored, {change}.")
+    _flash(request, "ok", f"{what}: saved by {user}; {_rescored(done)}, {change} on the latest date.")
     return RedirectResponse(page, status_code=303)
+
+
+def _belongs(ws: Workspace, account_id: str, kind: str, item: str) -> None:
+    """:class:`NotFoundError` unless contact or outcome ``item`` is one of ``account_id``'s."""
+    from goldpath.errors import NotFoundError
+
+    ws._account_row(account_id)  # an unknown account first
+    ledger = ws.ledger(account_id)
+    if item not in set(ledger[f"{kind}s"][f"{kind}_id"]):
+        raise NotFoundError(f"{kind}_id", f"{kind} {item!r} is not one of {account_id}'s {kind}s")
+
+
+def _rescored(done: dict | None) -> str:
+    """What a write re-scored, from ``Workspace.last_rescore``: the dates, and tier changes on earlier ones."""
+    if not done or not done["dates"]:
+        return "nothing was re-scored (it changes no score on its own)"
+    dates = done["dates"]
+    what = f"{dates[0]} was re-scored" if len(dates) == 1 else f"{len(dates)} stored dates ({dates[0]} to {dates[-1]}) were re-scored"
+    latest = max(dates)
+    earlier = [c for c in done["tier_changes"] if c["as_of"] != latest]
+    if earlier:
+        what += f" ({len(earlier)} tier change(s) on earlier dates: see the audit log)"
+    return what
 
 
 def _tier_of(ws: Workspace, account_id: str) -> str:
@@ -585,7 +657,8 @@ def add_contact(request: Request, account_id: str, name: str = Form(...), role: 
 @router.post("/accounts/{account_id}/contacts/{contact_id}/left")
 def contact_left(request: Request, account_id: str, contact_id: str, left: str = Form(...)) -> Response:
     return _write(request, account_id, f"Contact {contact_id} left on {left}",
-                  lambda ws, user: ws.mark_contact_left(contact_id, left, author=user), "contacts")
+                  lambda ws, user: ws.mark_contact_left(contact_id, left, author=user), "contacts",
+                  owned=("contact", contact_id))
 
 
 @router.post("/accounts/{account_id}/acknowledgements")
@@ -593,7 +666,7 @@ def acknowledge(request: Request, account_id: str, outcome_id: str = Form(...), 
                 date: str = Form(...), statement: str = Form("")) -> Response:
     return _write(request, account_id, f"Acknowledgement of {outcome_id} by {contact_id}",
                   lambda ws, user: ws.record_acknowledgement(outcome_id, contact_id, date, statement=_opt(statement),
-                                                             author=user), "ack-form")
+                                                             author=user), "ack-form", owned=("outcome", outcome_id))
 
 
 def _number(field: str, text: str) -> float | None:
@@ -623,7 +696,19 @@ def add_outcome(request: Request, account_id: str, title: str = Form(...), metri
 def record_achievement(request: Request, account_id: str, outcome_id: str, achieved: str = Form(...),
                        achieved_at: str = Form(...)) -> Response:
     return _write(request, account_id, f"Measured value of {outcome_id}", lambda ws, user: ws.record_achievement(
-        outcome_id, _number("achieved", achieved), achieved_at, author=user), "achievement-form")
+        outcome_id, _number("achieved", achieved), achieved_at, author=user), "achievement-form",
+        owned=("outcome", outcome_id))
+
+
+def _version(text: str) -> int | None:
+    from goldpath.errors import InputError
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise InputError("version", f"expected a whole number (got {text!r})")
+    return int(text)
 
 
 @router.post("/accounts/{account_id}/success-plan")
@@ -642,6 +727,6 @@ def set_success_plan(request: Request, account_id: str, processes: str = Form(..
                 scope[name.strip()] = _number(f"processes.{name.strip()}", crit)
         ws.set_success_plan(account_id, scope, metric, _number("baseline", baseline), _number("target", target),
                             closed_on, title=_opt(title), annual_value=_number("annual_value", annual_value),
-                            author=user, expected_version=int(version) if version.strip().isdigit() else None)
+                            author=user, expected_version=_version(version))
 
-    return _write(request, account_id, "Success plan", call, "plan-form")
+    return _write(request, account_id, "Success plan", call, "plan-form", needs="admin")

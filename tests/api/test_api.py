@@ -164,6 +164,26 @@ def test_filters_migrations_and_not_found(reader):
     ("/api/v1/contacts/A092-C9/left", {"left": "2022-12-01"}, ["path", "contact_id"], "unknown contact 'A092-C9'"),
     ("/api/v1/outcomes/A092-O1/achievement", {"achieved": 1, "achieved_at": "2022-01-01"}, ["body", "achieved_at"],
      "2022-01-01 is before outcome A092-O1 was defined (2022-02-15)"),
+    # Nonsense a lenient parser would take: booleans and text as numbers, dates pandas cannot
+    # hold, unbounded text, control characters, a measured value without its day.
+    ("/api/v1/outcomes/A092-O1/achievement", {"achieved": False, "achieved_at": "2022-12-01"}, ["body", "achieved"],
+     "Input should be a valid number"),
+    ("/api/v1/outcomes", {"account_id": "A092", "title": "t", "metric": "m", "baseline": " 1e3 ", "target": 2,
+                          "defined_at": "2022-01-01"}, ["body", "baseline"], "Input should be a valid number"),
+    ("/api/v1/outcomes", {"account_id": "A092", "title": "t", "metric": "m", "baseline": 1, "target": 2,
+                          "defined_at": "9999-12-31"}, ["body", "defined_at"], "Input should be less than or equal to 2199-12-31"),
+    ("/api/v1/outcomes", {"account_id": "A092", "title": "t", "metric": "m", "baseline": 1, "target": 2,
+                          "defined_at": "2022-01-01", "achieved": 2}, ["body", "achieved_at"],
+     "required with achieved: the day the value was measured"),
+    ("/api/v1/outcomes", {"account_id": "A092", "title": "t", "metric": "m", "baseline": 1, "target": 2,
+                          "defined_at": "2022-01-01", "achieved": 2, "achieved_at": "2150-01-01"}, ["body", "achieved_at"],
+     "2150-01-01 is in the future"),
+    ("/api/v1/contacts", {"account_id": "A092", "name": "x" * 2001, "role": "team"}, ["body", "name"],
+     "String should have at most 2000 characters"),
+    ("/api/v1/contacts", {"account_id": "A092", "name": "a\x00b", "role": "team"}, ["body", "name"],
+     "contains a control character"),
+    ("/api/v1/contacts", {"account_id": "A092", "name": "Old", "role": "team", "joined": "0001-01-01"}, ["body", "joined"],
+     "Input should be greater than or equal to 1900-01-01"),
 ])
 def test_bad_input_is_a_422_naming_the_field(reader, path, body, loc, msg):
     r = reader.post(path, json=body, headers=DANA)
@@ -172,6 +192,40 @@ def test_bad_input_is_a_422_naming_the_field(reader, path, body, loc, msg):
     detail = r.json()["detail"][0]
     assert detail["loc"] == loc and detail["msg"].startswith(msg)
     assert reader.get("/api/v1/audit", headers=DANA).json() == []
+
+
+@pytest.mark.parametrize("path,text,loc", [
+    ("/api/v1/outcomes/A092-O1/achievement", '{"achieved": NaN, "achieved_at": "2022-12-01"}', ["body", "achieved"]),
+    ("/api/v1/outcomes", '{"account_id": "A092", "title": "t", "metric": "m", "baseline": 1, "target": 2, '
+                         '"defined_at": "2022-01-01", "annual_value": -Infinity}', ["body", "annual_value"]),
+])
+def test_non_finite_numbers_are_a_422_not_a_crash(reader, path, text, loc):
+    """JSON cannot carry NaN back: the 422 echoes it as text instead of failing to encode it."""
+    r = reader.post(path, content=text, headers={**DANA, "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == loc and detail["msg"] == "Input should be a finite number"
+    assert detail["input"] in ("nan", "-inf")
+    assert reader.get("/api/v1/audit", headers=DANA).json() == []
+
+
+def test_a_plan_closed_on_a_date_pandas_cannot_hold_is_refused_and_nothing_breaks(writer):
+    body = {"processes": {"pipeline": 4}, "metric": "m", "baseline": 1, "target": 2, "closed_on": "9999-12-31"}
+    r = writer.put("/api/v1/accounts/A146/plan", json=body, headers=DANA)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "closed_on"]
+    assert writer.get("/api/v1/accounts/A092", headers=DANA).status_code == 200
+    assert writer.get("/api/v1/audit", headers=DANA).json() == []
+
+
+def test_an_override_cannot_be_withdrawn_after_it_expires(writer):
+    r = writer.post("/api/v1/overrides", headers=DANA, json={
+        "account_id": "A003", "tier": "yellow", "reason": "escalation", "expires": "2023-03-31"})
+    assert r.status_code == 201, r.text
+    oid = r.json()["id"]
+    bad = writer.delete(f"/api/v1/overrides/{oid}", params={"reason": "x", "on": "2100-12-31"}, headers=DANA)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "on", bad.text
+    ok = writer.delete(f"/api/v1/overrides/{oid}", params={"reason": "done"}, headers=DANA)
+    assert ok.status_code == 200, ok.text
 
 
 def test_plan_validation_names_the_process(reader):
@@ -328,8 +382,8 @@ def test_a_token_without_the_scope_gets_403(reader):
 
 @pytest.mark.parametrize("method, path, kw, status, loc, msg", [
     ("post", "/api/v1/contacts", {"json": {"account_id": "A092", "name": "New CFO", "role": "finance",
-                                           "joined": "2999-01-01"}},
-     422, ["body", "joined"], "2999-01-01 is in the future"),
+                                           "joined": "2150-01-01"}},
+     422, ["body", "joined"], "2150-01-01 is in the future"),
     ("post", "/api/v1/outcomes", {"json": {"account_id": "A092", "title": "t", "metric": "m", "baseline": 5, "target": 5,
                                            "defined_at": "2022-03-01"}},
      422, ["body", "target"], "equals the baseline (5); attainment"),
@@ -511,11 +565,42 @@ def test_a_read_token_signed_into_the_dashboard_cannot_write(reader):
     try:
         r = reader.post("/accounts/A092/acknowledgements", follow_redirects=False, data={
             "outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"})
-        assert r.status_code == 303 and r.headers["location"].endswith("#form-error")
-        assert "may only read (scope read)" in reader.get("/accounts/A092").text
+        assert r.status_code == 303 and r.headers["location"] == "/accounts/A092"
+        page = reader.get("/accounts/A092").text
+        assert "token of scope read; this write needs scope write or admin" in page
+        assert 'id="ack-form"' not in page and "read-only token" in page  # no form it cannot use
         assert reader.get("/api/v1/audit", headers=DANA).json() == []
     finally:
         reader.post("/signout")
+
+
+def test_dashboard_writes_take_the_scope_of_the_token_signed_in_with(built, tmp_path, monkeypatch):
+    """A name with a read token and an admin token: signed in with the read one, it cannot write;
+    a write token cannot set a success plan (admin, as in the API); ids must be the account's own;
+    a form posted from another site is refused."""
+    monkeypatch.setenv("GOLDPATH_API_TOKENS", "ops:ops-read:read,ops:ops-admin:admin,sam:sam-token")
+    with serve(built, tmp_path / "ws") as web:
+        web.post("/signin", data={"token": "ops-read", "next": "/"})
+        r = web.post("/accounts/A092/contacts", data={"name": "x", "role": "team"}, follow_redirects=False)
+        assert r.headers["location"] == "/accounts/A092"
+        web.post("/signout")
+        web.post("/signin", data={"token": "sam-token", "next": "/"})
+        plan = {"processes": "pipeline: 4", "metric": "m", "baseline": "1", "target": "2", "closed_on": "2022-11-15"}
+        r = web.post("/accounts/A146/success-plan", data=plan, follow_redirects=False)
+        assert r.headers["location"] == "/accounts/A146"
+        assert "this write needs scope admin" in web.get("/accounts/A146").text
+        # A092's contact and outcome, posted under A001's page and an unknown account
+        r = web.post("/accounts/A003/contacts/A092-C2/left", data={"left": "2022-12-30"}, follow_redirects=False)
+        assert r.headers["location"].endswith("#form-error")
+        assert "contact &#39;A092-C2&#39; is not one of A003&#39;s contacts" in web.get("/accounts/A003").text
+        r = web.post("/accounts/NOPE/acknowledgements", follow_redirects=False,
+                     data={"outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-28"})
+        assert r.headers["location"].endswith("#form-error")
+        forged = web.post("/accounts/A092/contacts", data={"name": "csrf", "role": "finance"}, follow_redirects=False,
+                          headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+        assert forged.status_code == 403
+        assert web.get("/api/v1/audit", headers={"Authorization": "Bearer ops-admin"}).json() == []
+        assert web.get("/migrations", params={"to": "garbage"}).status_code == 404
 
 
 def test_goldpath_audit_filters_by_account(copy_demo, tmp_path):
@@ -530,3 +615,14 @@ def test_goldpath_audit_filters_by_account(copy_demo, tmp_path):
         ws.add_contact("A003", "Analyst", "team", author="ops")
     out = CliRunner().invoke(cli_app, ["audit", "-w", str(path), "--account", "A003"], env={"COLUMNS": "300"}).output
     assert "contact.add" in out and "A003" in out and "A092" not in out
+
+
+def test_the_report_and_csv_download_with_a_bearer_token(reader):
+    """A scheduled download needs no browser session: a read token in the header is enough; a wrong one is a 401."""
+    r = reader.get("/report.html", headers=VIEWER, follow_redirects=False)
+    assert r.status_code == 200 and "<html" in r.text
+    assert reader.get("/accounts.csv", headers=VIEWER, follow_redirects=False).status_code == 200
+    bad = reader.get("/report.html", headers={"Authorization": "Bearer nope"}, follow_redirects=False)
+    assert bad.status_code == 401
+    assert reader.get("/report.html", follow_redirects=False).status_code == 303  # a browser signs in first
+

@@ -226,8 +226,14 @@ BAD = [
      "date: expected a date YYYY-MM-DD (got '25/02/2022')"),
     ("record_acknowledgement", {"outcome_id": "O1", "contact_id": "C1", "date": "2022-02-20"}, InputError, "date",
      "date: contact C1 already acknowledged outcome O1 on 2022-02-20"),
+    ("record_acknowledgement", {"outcome_id": "O1", "contact_id": "C3", "date": "2150-01-01"}, InputError, "date",
+     "date: 2150-01-01 is in the future"),
     ("record_acknowledgement", {"outcome_id": "O1", "contact_id": "C3", "date": "2999-01-01"}, InputError, "date",
-     "date: 2999-01-01 is in the future"),
+     "date: expected a date from 1900-01-01 to 2199-12-31 (got 2999-01-01)"),
+    ("add_contact", {"account_id": "A1", "name": "a" * 2001, "role": "team"}, InputError, "name",
+     "name: expected at most 2,000 characters (got 2,001)"),
+    ("add_outcome", {"account_id": "A1", "title": "t", "metric": "m", "baseline": "2_000", "target": 1,
+                     "defined_at": "2022-01-01"}, InputError, "baseline", "baseline: expected a number (got '2_000')"),
     ("mark_contact_left", {"contact_id": "C3", "left": "2022-02-01"}, InputError, "left",
      "left: 2022-02-01 is before contact C3 joined (2022-02-10)"),
     ("mark_contact_left", {"contact_id": "C7", "left": "2022-02-01"}, NotFoundError, "contact_id",
@@ -295,6 +301,40 @@ def test_success_plan_sets_the_process_scope_and_the_value_hypothesis(ws):
         ws.set_success_plan("A2", {"pipeline": 3}, "x", 0, 1, "2022-01-01", author="eli", expected_version=1)
     assert ws.success_plan("A2")["processes"] == {"contacts": 3.0}
     assert ws.audit_log()["action"].tolist()[-3:] == ["plan.set", "outcome.achievement", "plan.set"]
+
+
+def test_a_plan_scopes_only_the_dates_from_its_close(ws):
+    """A plan closed on 2022-02-15 scopes A2 from that date on; 2022-02-14 keeps the catalogue (5 of 13),
+    whichever later write re-scores it, and a one-pass history equals the dates scored one by one."""
+    def cov(day):
+        e = ws.explain("A2", day)
+        return float(next(a for a in e.axes if a.axis == "indispensability").measures.set_index("measure")
+                     .loc["process_coverage", "raw"])
+
+    early, close = dt.date(2022, 2, 14), dt.date(2022, 2, 15)
+    ws.score_history(early, DAY, "7d", load=False)  # 02-14, 02-21, 02-28
+    ws.set_success_plan("A2", {"contacts": 5, "pipeline": 2}, "deals per month", 4, 10, close, author="sam")
+    assert ws.last_rescore["dates"] == [dt.date(2022, 2, 21), DAY]  # only the dates the plan can affect
+    assert cov(early) == pytest.approx(5 / 13, abs=1e-4)
+    assert cov(dt.date(2022, 2, 21)) == cov(DAY) == pytest.approx(5 / 7, abs=1e-4)
+    # A later write re-scoring every date (an outcome defined before all of them) leaves 02-14 alone.
+    ws.add_outcome("A1", "older outcome", "m", 0, 1, "2022-01-01", author="eli")
+    assert early in ws.last_rescore["dates"]
+    assert cov(early) == pytest.approx(5 / 13, abs=1e-4)
+    stored = ws.scores(early), ws.scores(DAY)
+    ws.score_history(early, DAY, "7d", load=False)  # one pass over both plan regimes
+    pd.testing.assert_frame_equal(ws.scores(early).drop(columns="computed_at"), stored[0].drop(columns="computed_at"))
+    pd.testing.assert_frame_equal(ws.scores(DAY).drop(columns="computed_at"), stored[1].drop(columns="computed_at"))
+    assert ledger.plan_regimes(ws.con, [DAY, early, dt.date(2022, 2, 21)]) == [[early], [dt.date(2022, 2, 21), DAY]]
+
+
+def test_ids_of_retracted_rows_are_never_issued_again(ws):
+    """A retracted contact's id stays its own in the audit log: the next contact gets a new one."""
+    first = ws.add_contact("A1", "Temp", "team", author="dana")
+    ws.retract("contact", first, author="dana", reason="typo")
+    second = ws.add_contact("A2", "Someone else", "team", author="dana")
+    assert second != first
+    assert int(second.removeprefix("app-C")) == int(first.removeprefix("app-C")) + 1
 
 
 def test_concurrent_writers_lose_nothing(ws):

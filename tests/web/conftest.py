@@ -13,7 +13,7 @@ with warnings.catch_warnings():  # Starlette's TestClient warns about httpx on i
     from fastapi.testclient import TestClient
 
 
-TOKENS = "dana:dana-secret-token,ops:ops-token"
+TOKENS = "dana:dana-secret-token:admin,ops:ops-token"
 
 
 @pytest.fixture(scope="session")

@@ -203,7 +203,8 @@ def test_recording_the_finance_acknowledgement_makes_a092_gold(web):
         "outcome_id": "A092-O1", "contact_id": "A092-C3", "date": "2022-12-31", "statement": "CFO confirms"})
     assert r.status_code == 303 and r.headers["location"] == "/accounts/A092"
     page = web.get("/accounts/A092").text
-    assert "saved by dana" in page and "tier green -&gt; GOLD" in page
+    assert "saved by dana" in page and "tier green -&gt; GOLD on the latest date" in page
+    assert "2022-12-31 was re-scored" in page  # the acknowledgement's date on: the only stored date it affects
     assert '<span id="tier"><span class="tier tier-gold">GOLD</span>' in page
     assert stored(web, "scores").set_index("account_id").loc["A092", "tier"] == "gold"
     assert "saved by dana" not in web.get("/accounts/A092").text  # a flash is shown once

@@ -166,17 +166,17 @@ def test_csv_export_has_the_same_rows_filters_and_order(site):
     assert 'href="/accounts.csv?tier=red"' in site.get("/accounts", params={"tier": "red"}).text
 
 
-def test_actions_page_is_the_work_queue_by_arr_at_risk(site):
+def test_actions_page_is_the_work_queue_in_goldpath_actions_order(site):
+    """The page lists the actions exactly as ``goldpath actions`` does: priority first, then ARR x closeness."""
     acts = stored(site, "actions")
     html = site.get("/actions").text
     rows = listed(html, "actions")
-    assert len(rows) == len(acts)
-    arr = stored(site, "scores").set_index("account_id")["arr"]
-    assert arr.loc[rows].is_monotonic_decreasing
+    assert rows == acts["account_id"].tolist()
+    assert acts["priority"].map({"high": 0, "medium": 1, "low": 2}).is_monotonic_increasing
     sub = acts[(acts["owner"] == "csm") & (acts["tier"] == "red")]
     assert len(sub) > 0
     r = site.get("/actions", params={"owner": "csm", "tier": "red"}).text
-    assert sorted(listed(r, "actions")) == sorted(sub["account_id"])
+    assert listed(r, "actions") == sub["account_id"].tolist()
     assert f"{len(sub)} of {len(acts):,} actions" in r
     for text in sub["action"]:
         assert text.replace("'", "&#39;").replace(">", "&gt;") in r
