@@ -26,7 +26,7 @@ from goldpath.contract.checks import consistency_warnings, quality_report
 from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
 from goldpath.engine.connection import connect, connect_store, inputs_on, into_store, on_engine, temp_table
-from goldpath.engine.facts import daily_usage, dedupe_events
+from goldpath.engine.facts import daily_usage, dedupe_events, duplicate_rows
 from goldpath.engine.measures import EngineInputs, measures_frame
 from goldpath.errors import ConflictError, GoldpathError, InputError, NotFoundError
 from goldpath.model.spec import Model, load_model
@@ -169,23 +169,26 @@ class Workspace:
         raws, results, accepted = self._validate_sources()
         # Deduplication and the daily fact run on the compute engine; the fact lands in the store.
         events, accounts = on_engine(self.engine, accepted["events"]), on_engine(self.engine, accepted["accounts"])
-        deduped = temp_table(self.engine, "_dedup_", dedupe_events(events))
-        n_events, n_kept = events.count().to_pyarrow().as_py(), deduped.count().to_pyarrow().as_py()
-        duplicates = n_events - n_kept
-        fact_tmp = f"_fact_{uuid.uuid4().hex[:8]}"
+        # Only the later copies are materialised (few); the events stream through the fact once.
+        copies = temp_table(self.engine, "_dups_", duplicate_rows(events))
+        deduped = dedupe_events(events, copies)
+        duplicates = int(copies.count().to_pyarrow().as_py())
+        # A staging table in the store (not temporary): the load's transaction renames it into place.
+        snapshots.drop_staging(con)
+        fact_tmp = f"{snapshots.STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
         spec = self.config.sources.get("events")
         origin = "dataframe" if "events" in self.frames or spec is None else spec.model_dump_json()
         zones = _zone_fingerprint(accepted["accounts"], origin)
         from_day, why_full = self._incremental_start(zones, full)
         if from_day is None:
-            into_store(con, fact_tmp, daily_usage(deduped, accounts))
+            into_store(con, fact_tmp, daily_usage(deduped, accounts), temp=False)
         else:
             # Only days from the lookback on are re-aggregated; a UTC day of margin keeps
             # every event whose local day is in range.
             margin = pd.Timestamp(from_day) - pd.Timedelta(days=1)
             recent = deduped.filter(deduped.timestamp >= margin)
             fact = daily_usage(recent, accounts)
-            into_store(con, fact_tmp, fact.filter(fact.day >= from_day))
+            into_store(con, fact_tmp, fact.filter(fact.day >= from_day), temp=False)
         fact_note = (
             f"events: incremental load, days from {from_day} re-aggregated (lookback {self.config.lookback_days} "
             f"days); older days kept as stored (`goldpath ingest --full` rebuilds them)"

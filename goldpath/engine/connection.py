@@ -205,11 +205,15 @@ def inputs_on(engine: ibis.BaseBackend, inputs: T) -> T:
                                           for f in dataclasses.fields(inputs)})
 
 
-def into_store(store: ibis.BaseBackend, name: str, expr: ir.Table) -> ir.Table:
-    """Materialise ``expr`` as temporary table ``name`` in the store (fetched as Arrow when computed elsewhere)."""
+def into_store(store: ibis.BaseBackend, name: str, expr: ir.Table, temp: bool = True) -> ir.Table:
+    """Materialise ``expr`` as table ``name`` in the store (fetched as Arrow when computed elsewhere).
+
+    ``temp=False`` makes a staging table of the database itself, which a transaction can
+    then rename into place instead of copying it.
+    """
     if same_backend(expr, store):
-        return store.create_table(name, expr, temp=True)
-    return store.create_table(name, expr.to_pyarrow(), temp=True)
+        return store.create_table(name, expr, temp=temp, overwrite=not temp)
+    return store.create_table(name, expr.to_pyarrow(), temp=temp, overwrite=not temp)
 
 
 def temp_table(engine: ibis.BaseBackend, prefix: str, expr: ir.Table) -> ir.Table:

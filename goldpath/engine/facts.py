@@ -187,25 +187,32 @@ def with_local_day(t: ir.Table, calendar: LocalCalendar, ts: str = "timestamp", 
     return j.mutate(**{name: day}).select(*t.columns, name)
 
 
-def dedupe_events(events: ir.Table) -> ir.Table:
-    """Keep the first row of each event: same ``event_id``, or same account, user, feature and time.
+def duplicate_rows(events: ir.Table) -> ir.Table:
+    """The ``_row`` of every later copy of an event (the first copy, lowest ``_row``, is kept).
 
-    Rows with an ``event_id`` group by ``(account_id, event_id)``, the others by
-    ``(account_id, user_id, feature, timestamp)`` with a null ``event_id``, so the two kinds
-    never meet; groups treat nulls as equal, as the natural key's empty user did. Each group
-    keeps its first row (lowest ``_row``) column by column with ``arg_min``: a hash
-    aggregation, which an engine can spill to disk, where a window over every event cannot.
+    Copies share an ``event_id`` (per account), or, without one, the account, user, feature
+    and time (an empty user equals an empty user). Only keys seen more than once leave the
+    aggregation, so the join back to the events has a small build side; the aggregation
+    holds keys and two numbers per key, which an engine can spill to disk.
     """
-    no_id = events.event_id.isnull()
+    parts = []
+    for kind, keys in ((events.event_id.notnull(), ["account_id", "event_id"]),
+                       (events.event_id.isnull(), ["account_id", "user_id", "feature", "timestamp"])):
+        e = events.filter(kind)
+        groups = e.group_by(keys).aggregate(_copies=e.count(), _first=e[ROW].min())
+        repeated = groups.filter(groups._copies > 1).rename({f"_dup_{k}": k for k in keys})
+        j = e.join(repeated, [e[k].identical_to(repeated[f"_dup_{k}"]) for k in keys])
+        parts.append(j.filter(j[ROW] != j._first).select(ROW))
+    return ibis.union(*parts)
 
-    def natural(col: ir.Column) -> ir.Column:
-        return ibis.ifelse(no_id, col, ibis.null(col.type()))
 
-    keys = {"_k_account": events.account_id, "_k_event": events.event_id, "_k_user": natural(events.user_id),
-            "_k_feature": natural(events.feature), "_k_time": natural(events.timestamp)}
-    first = {c: events[c].argmin(events[ROW]) for c in events.columns if c != ROW}
-    kept = events.group_by(**keys).aggregate(**first, **{ROW: events[ROW].min()})
-    return kept.select(*events.columns)
+def dedupe_events(events: ir.Table, duplicates: ir.Table | None = None) -> ir.Table:
+    """Keep the first row of each event: ``events`` without their :func:`duplicate_rows`.
+
+    ``duplicates`` may be those rows already computed (materialised, to count them too).
+    """
+    drop = duplicate_rows(events) if duplicates is None else duplicates
+    return events.anti_join(drop, ROW)
 
 
 def daily_usage(events: ir.Table, accounts: ir.Table, calendar: LocalCalendar | None = None) -> ir.Table:

@@ -88,6 +88,17 @@ def _exists(raw: object, name: str) -> bool:
     )
 
 
+#: Tables a load stages in the store before its transaction puts them in place.
+STAGING_PREFIX = "_staging_fact_"
+
+
+def drop_staging(con: ibis.BaseBackend) -> None:
+    """Drop staging tables a load left behind (one that failed before its transaction)."""
+    for table in con.list_tables():
+        if table.startswith(STAGING_PREFIX):
+            con.con.execute(f'DROP TABLE IF EXISTS "{table}"')
+
+
 def write_inputs(
     con: ibis.BaseBackend,
     tables: dict[str, str],
@@ -115,11 +126,16 @@ def write_inputs(
             raw.execute(f'DROP TABLE "{old}"')
         for table, src in tables.items():
             raw.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM {src}')
-        if from_day is None:
+        if from_day is None and source.startswith(STAGING_PREFIX):
+            raw.execute(f'DROP TABLE IF EXISTS "{name}"')  # the staged fact becomes the fact: no copy
+            raw.execute(f'ALTER TABLE "{source}" RENAME TO "{name}"')
+        elif from_day is None:
             raw.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM {source}')
         else:
             raw.execute(f'DELETE FROM "{name}" WHERE day >= ?', [from_day])
-            raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM {source}')
+            raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{source}"')
+            if source.startswith(STAGING_PREFIX):
+                raw.execute(f'DROP TABLE "{source}"')
         _replace_from_df(raw, "load_log", load_log)
         _replace_from_df(raw, "quarantine", problems)
         _replace_from_df(raw, "fact_meta", pd.DataFrame([{"meta": json.dumps(fact_meta, sort_keys=True)}]))
