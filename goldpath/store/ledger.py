@@ -442,6 +442,14 @@ def upsert_plan(con: ibis.BaseBackend, plan: dict, processes: dict[str, float], 
         now = _now()
         row = {**plan, "version": version + 1, "author": author, "created_at": now if old is None else old[1],
                "updated_at": now}
+        replaced = None
+        if old is not None:  # the audit keeps what the write replaced
+            prev = raw.execute("SELECT title, metric, baseline, target, closed_on, annual_value FROM success_plans "
+                               "WHERE account_id = ?", [account_id]).fetchone()
+            replaced = {**dict(zip(("title", "metric", "baseline", "target", "closed_on", "annual_value"), prev)),
+                        "version": version, "processes": dict(raw.execute(
+                            "SELECT process, criticality FROM success_plan_processes WHERE account_id = ? "
+                            "ORDER BY process", [account_id]).fetchall())}
         raw.execute("DELETE FROM success_plans WHERE account_id = ?", [account_id])
         raw.execute("DELETE FROM success_plan_processes WHERE account_id = ?", [account_id])
         cols = ["account_id", "version", "title", "metric", "baseline", "target", "closed_on", "annual_value",
@@ -450,7 +458,7 @@ def upsert_plan(con: ibis.BaseBackend, plan: dict, processes: dict[str, float], 
                     [row[c] for c in cols])
         for process, criticality in processes.items():
             raw.execute("INSERT INTO success_plan_processes VALUES (?, ?, ?)", [account_id, process, criticality])
-        audit(raw, author, "plan.set", account_id, _details({**row, "processes": processes}))
+        audit(raw, author, "plan.set", account_id, _details({**row, "processes": processes, "replaced": replaced}))
     return {**row, "processes": dict(processes)}
 
 

@@ -301,6 +301,9 @@ def test_success_plan_sets_the_process_scope_and_the_value_hypothesis(ws):
         ws.set_success_plan("A2", {"pipeline": 3}, "x", 0, 1, "2022-01-01", author="eli", expected_version=1)
     assert ws.success_plan("A2")["processes"] == {"contacts": 3.0}
     assert ws.audit_log()["action"].tolist()[-3:] == ["plan.set", "outcome.achievement", "plan.set"]
+    details = json.loads(ws.audit_log()["details"].iloc[-1])
+    assert details["replaced"]["version"] == 1 and details["replaced"]["processes"] == {"contacts": 5.0, "pipeline": 2.0}
+    assert details["replaced"]["closed_on"] == "2022-01-01" and details["processes"] == {"contacts": 3}
 
 
 def test_a_plan_scopes_only_the_dates_from_its_close(ws):
