@@ -166,7 +166,23 @@ class Workspace:
         """
         model = self.model  # a broken model file stops the run before the (long) load
         con = self.con
-        raws, results, accepted = self._validate_sources()
+        spec = self.config.sources.get("events")
+        origin = "dataframe" if "events" in self.frames or spec is None else spec.model_dump_json()
+        skipped: dict = {}
+
+        def skip_old_events(raw: RawTable, so_far: dict[str, ir.Table]) -> None:
+            """An incremental load reads only the lookback of the Parquet files the last load read unchanged."""
+            start, _ = self._incremental_start(_zone_fingerprint(so_far["accounts"], origin), full)
+            previous = (snapshots.fact_meta(con) or {}).get("files") or []
+            if start is None or not previous:
+                return
+            since = pd.Timestamp(start) - pd.Timedelta(days=1)  # a UTC day of margin, as for the fact
+            if raw.skip_before(previous, "timestamp", since.to_pydatetime()):
+                skipped.update(since=since, files=len(previous), rows=sum(int(f[3]) for f in previous))
+
+        raws, results, accepted = self._validate_sources(before_events=skip_old_events)
+        if skipped:
+            results["events"].problems = self._kept_problems(results["events"], skipped["rows"])
         # Deduplication and the daily fact run on the compute engine; the fact lands in the store.
         events, accounts = on_engine(self.engine, accepted["events"]), on_engine(self.engine, accepted["accounts"])
         # Only the later copies are materialised (few); the events stream through the fact once.
@@ -176,8 +192,6 @@ class Workspace:
         # A staging table in the store (not temporary): the load's transaction renames it into place.
         snapshots.drop_staging(con)
         fact_tmp = f"{snapshots.STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
-        spec = self.config.sources.get("events")
-        origin = "dataframe" if "events" in self.frames or spec is None else spec.model_dump_json()
         zones = _zone_fingerprint(accepted["accounts"], origin)
         from_day, why_full = self._incremental_start(zones, full)
         if from_day is None:
@@ -194,6 +208,14 @@ class Workspace:
             f"days); older days kept as stored (`goldpath ingest --full` rebuilds them)"
             if from_day is not None else f"events: full rebuild of the daily fact ({why_full})"
         )
+        notes = [fact_note]
+        if skipped:
+            notes.append(
+                f"events: rows before {skipped['since']:%Y-%m-%d %H:%M} UTC of the {skipped['files']} Parquet file(s) "
+                f"the last load read unchanged were not read again (validated then; their quarantined rows are kept; "
+                f"duplicates are looked for from that time on); files added since were read whole")
+        scan = raws["events"].scan if "events" in raws else None
+        files = scan.fingerprint() if scan is not None else None
 
         log = pd.DataFrame(
             [
@@ -224,12 +246,37 @@ class Workspace:
         tables = {INPUT_PREFIX + n: t.get_name() for n, t in accepted.items() if n != "events"}
         snapshots.write_inputs(
             con, tables, log, problems.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"}),
-            fact=(FACT_TABLE, fact_tmp, from_day), fact_meta={"zones": zones, "lookback_days": self.config.lookback_days},
+            fact=(FACT_TABLE, fact_tmp, from_day),
+            fact_meta={"zones": zones, "lookback_days": self.config.lookback_days, "files": files},
         )
-        return LoadReport(log=log, problems=problems, warnings=warnings, notes=[fact_note])
+        return LoadReport(log=log, problems=problems, warnings=warnings, notes=notes)
 
-    def _validate_sources(self) -> tuple[dict[str, RawTable], dict[str, Validated], dict[str, ir.Table]]:
-        """Read every source (all before any validation), then validate them in dependency order."""
+    def _kept_problems(self, result: Validated, old_rows: int) -> pd.DataFrame:
+        """This load's events problems plus the stored ones of rows it did not read again.
+
+        A stored problem of a row within the first ``old_rows`` rows (the unchanged files) that
+        is neither accepted nor rejected now was not re-read: it still holds, so it is kept.
+        """
+        if not snapshots.has_table(self.con, "quarantine"):
+            return result.problems
+        q = self.con.table("quarantine")
+        stored = q.filter((q.table == "events") & (q.row <= old_rows)).to_pandas()
+        if stored.empty:
+            return result.problems
+        rows = ibis.memtable(pd.DataFrame({ROW: stored["row"].astype("int64").unique()}))
+        reread = set()
+        for t in (result.accepted, result.rejected):
+            if t is not None:
+                reread |= set(t.select(ROW).semi_join(rows, ROW).to_pyarrow().column(ROW).to_pylist())
+        kept = stored[~stored["row"].isin(reread)][PROBLEM_COLUMNS]
+        return pd.concat([result.problems, kept], ignore_index=True) if len(result.problems) else kept.reset_index(drop=True)
+
+    def _validate_sources(self, before_events=None) -> tuple[dict[str, RawTable], dict[str, Validated], dict[str, ir.Table]]:
+        """Read every source (all before any validation), then validate them in dependency order.
+
+        ``before_events(raw, accepted)``, when given, runs just before the events are validated
+        (the accounts are accepted by then) and may narrow what the events' reader reads.
+        """
         raws: dict[str, RawTable] = {}
         for name in LOAD_ORDER:
             spec = self.config.sources.get(name)
@@ -249,6 +296,8 @@ class Workspace:
         results: dict[str, Validated] = {}
         rejected: dict[str, ir.Table] = {}
         for name, raw in raws.items():
+            if name == "events" and before_events is not None and "accounts" in accepted:
+                before_events(raw, accepted)
             results[name] = validate(self.con, TABLES[name], raw, accepted, rejected)
             # The engine holds its own copy now: release the reader's (for events, every
             # event in Arrow) before deduplication and the daily fact need the memory.

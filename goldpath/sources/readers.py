@@ -56,8 +56,10 @@ class RawTable:
 
     @property
     def num_rows(self) -> int:
-        """Records read (malformed ones not included)."""
-        return self.scan.rows if self.scan is not None else self.table.num_rows
+        """Records read (malformed ones not included); of a scan that skips rows, those it read."""
+        if self.scan is None:
+            return self.table.num_rows
+        return self.scan.read if self.scan.read is not None else self.scan.rows
 
     def register(self, con, name: str):
         """The raw rows as a table of DuckDB connection ``con`` (Ibis), named ``name``.
@@ -69,7 +71,28 @@ class RawTable:
             return con.create_table(name, self.table, temp=True)
         names = [n for n in self.table.column_names if n != ROW]
         con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {_quote(name)} AS {self.scan.sql(names)}")
+        if self.scan.skip is not None:
+            self.scan.read = int(con.raw_sql(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0])
         return con.table(name)
+
+    def skip_before(self, previous: list[list], column: str, since: object) -> int:
+        """Read only rows from ``since`` on of the files an earlier load read unchanged; returns how many files.
+
+        ``previous`` is that load's :meth:`ParquetScan.fingerprint`. It applies only when those
+        files come first, in the same order, with the same size, time and rows (so row numbers
+        stay the same) and ``column`` is a typed timestamp; otherwise nothing is skipped (0).
+        Files added after them are read whole.
+        """
+        if self.scan is None or not previous or len(previous) > len(self.scan.files):
+            return 0
+        names = [n for n in self.table.column_names if n != ROW]
+        if column not in names or not pa.types.is_timestamp(self.scan.columns[names.index(column)][1]):
+            return 0
+        now = self.scan.fingerprint()[:len(previous)]
+        if [list(x) for x in previous] != now:
+            return 0
+        self.scan.skip = (len(previous), self.scan.columns[names.index(column)][0], since)  # the file's name
+        return len(previous)
 
     def to_arrow(self) -> pa.Table:
         """Every raw row in Arrow (for tests and small files; a scan is read by DuckDB)."""
@@ -119,19 +142,36 @@ class ParquetScan:
     files: list[str]
     counts: list[int]
     columns: list[tuple[str, pa.DataType]]
+    #: ``(files, file column, since)``: of the first ``files`` files, read only rows whose
+    #: column (a typed timestamp) is null or at least ``since`` (see :meth:`RawTable.skip_before`).
+    skip: tuple[int, str, object] | None = None
+    #: Rows read when some were skipped (set once the engine has read them).
+    read: int | None = None
 
     @property
     def rows(self) -> int:
         return sum(self.counts)
 
+    def fingerprint(self) -> list[list]:
+        """``[file, bytes, modified (ns), rows]`` of each file, to tell later whether it changed."""
+        out = []
+        for file, count in zip(self.files, self.counts):
+            st = Path(file).stat()
+            out.append([file, st.st_size, st.st_mtime_ns, count])
+        return out
+
     def sql(self, names: list[str]) -> str:
         """A DuckDB query giving the raw rows: text trimmed (blank = null), typed times, ``_row``."""
         selects = ", ".join(f"{_scan_value(_quote(src), typ)} AS {_quote(dst)}" for (src, typ), dst in zip(self.columns, names))
         parts, offset = [], 0
-        for file, count in zip(self.files, self.counts):
+        for i, (file, count) in enumerate(zip(self.files, self.counts)):
+            where = ""
+            if self.skip is not None and i < self.skip[0]:
+                col = _quote(self.skip[1])
+                where = f" WHERE {col} IS NULL OR {col} >= TIMESTAMP {_literal(str(self.skip[2]))}"
             parts.append(
                 f"SELECT {selects}, file_row_number + {offset + 1} AS {ROW} "
-                f"FROM read_parquet({_literal(file)}, file_row_number = true)"
+                f"FROM read_parquet({_literal(file)}, file_row_number = true){where}"
             )
             offset += count
         return " UNION ALL ".join(parts)
