@@ -372,6 +372,8 @@ class Workspace:
             criticality_overrides=self._criticality_overrides(as_of),  # with success plans on top
             renewals=self._input("renewals"),
             signals=self._input("signals"),
+            account_days=self.con.table(snapshots.ACCOUNT_DAYS) if snapshots.has_table(self.con, snapshots.ACCOUNT_DAYS)
+            else None,
         )
 
     def _stored(self, name: str, since: dt_.date, before: dt_.date) -> pd.DataFrame | None:

@@ -125,6 +125,14 @@ def _fact(ws: Workspace) -> pd.DataFrame:
     return df.sort_values(keys).reset_index(drop=True)[[*keys, "events", "quantity", "value"]]
 
 
+def _account_days(ws: Workspace) -> pd.DataFrame:
+    """The stored first days per account, and the same computed from the whole stored fact."""
+    stored = ws.con.table("account_days").to_pandas().sort_values("account_id").reset_index(drop=True)
+    f = ws.con.table(FACT_TABLE)
+    fresh = f.group_by("account_id").aggregate(first_day=f.day.min(), first_user_day=f.day.min(where=f.user_id.notnull()))
+    return stored[["account_id", "first_day", "first_user_day"]], fresh.to_pandas().sort_values("account_id").reset_index(drop=True)
+
+
 def _scores(ws: Workspace) -> pd.DataFrame:
     """Every stored score row, without ``computed_at``, in a canonical order."""
     df = ws.con.table("scores").to_pandas().drop(columns="computed_at")
@@ -170,6 +178,7 @@ def test_late_events_inside_the_lookback_are_picked_up(root: Path):
         added = incremental.merge(fact_before, how="left", indicator=True)
         assert set(added.loc[added["_merge"] == "left_only", "day"]) == {"2022-04-26", "2022-04-27", "2022-04-28"}
         assert incremental["events"].sum() == fact_before["events"].sum() + len(late)
+        pd.testing.assert_frame_equal(*_account_days(ws))  # kept in step by the incremental load
 
         ws.score_history(HISTORY[0], HISTORY[-1], "7d", load=False)
         after = _scores(ws)
@@ -416,6 +425,7 @@ def test_an_incremental_parquet_load_reads_only_the_lookback_of_unchanged_files(
         q = ws.quarantine()
         assert sorted(q.loc[q["table"] == "events", "value"].tolist()) == ["A9", "A9"]  # March's row kept, May's added
         incremental = _fact(ws)
+        pd.testing.assert_frame_equal(*_account_days(ws))
         again = ws.load()  # a rerun of the same files changes nothing
         assert any("were not read again" in n for n in again.notes)
         pd.testing.assert_frame_equal(_fact(ws), incremental)
@@ -437,3 +447,25 @@ def test_a_changed_parquet_file_is_read_whole_again(template: Path, tmp_path: Pa
         report = ws.load()
     assert not any("were not read again" in n for n in report.notes)
     assert report.log.set_index("table").loc["events", "rows_read"] == len(_events())  # the A9 row was the last
+
+
+def test_first_days_follow_an_account_whose_only_events_were_in_the_lookback(root: Path):
+    """A5's only events are late ones inside the lookback; removing them again empties its first days."""
+    accounts = root / "data" / "accounts.csv"
+    accounts.write_text(accounts.read_text() + "A5,Epsilon,basic,1000,2,2022-01-01,2023-01-01,,UTC\n")
+    with Workspace(root) as ws:
+        ws.load(full=True)  # a new account changes the zones: one full load first
+    events = (root / "data" / "events.csv").read_text()
+    _append(root, [("A5", "", "report", "2022-04-27 10:00:00", "a5-1"), ("A5", "A5u0", "quote", "2022-04-28 10:00:00", "a5-2")])
+    with Workspace(root) as ws:
+        assert "incremental load" in ws.load().notes[0]
+        stored, fresh = _account_days(ws)
+        pd.testing.assert_frame_equal(stored, fresh)
+        a5 = stored.set_index("account_id").loc["A5"]
+        assert (str(a5["first_day"])[:10], str(a5["first_user_day"])[:10]) == ("2022-04-27", "2022-04-28")
+    (root / "data" / "events.csv").write_text(events)
+    with Workspace(root) as ws:
+        ws.load()
+        stored, fresh = _account_days(ws)
+        assert stored.set_index("account_id").loc["A5"].isna().all() and "A5" not in set(fresh["account_id"])
+        pd.testing.assert_frame_equal(stored.dropna().reset_index(drop=True), fresh)

@@ -43,6 +43,9 @@ class EngineInputs:
     criticality_overrides: ir.Table | None = None
     renewals: ir.Table | None = None
     signals: ir.Table | None = None
+    #: ``account_id, first_day, first_user_day`` of the whole fact (kept by the store); without
+    #: it they are computed from ``daily_usage``.
+    account_days: ir.Table | None = None
 
 
 def date_spine(as_of: list[dt_.date], window_days: int, working_days: list[str]) -> pd.DataFrame:
@@ -253,9 +256,13 @@ def account_measures(
     f = inputs.daily_usage
     # Sources without user ids: an account whose events up to the as-of date never name a
     # user has no user measures (decided from days up to as_of only: no look-ahead).
-    seen = f.group_by("account_id").aggregate(
-        _first_day=f.day.min(), _first_user_day=f.day.min(where=f.user_id.notnull())
-    )
+    if inputs.account_days is not None:
+        ad = inputs.account_days
+        seen = ad.select("account_id", _first_day=ad.first_day, _first_user_day=ad.first_user_day)
+    else:
+        seen = f.group_by("account_id").aggregate(
+            _first_day=f.day.min(), _first_user_day=f.day.min(where=f.user_id.notnull())
+        )
     # Only the days some window covers (a constant range the engine can push to the scan,
     # and to row groups of a stored fact), none before the account's contract, each with
     # its stretch of days (see _window_days).

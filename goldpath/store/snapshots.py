@@ -136,9 +136,35 @@ def write_inputs(
             raw.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{source}"')
             if source.startswith(STAGING_PREFIX):
                 raw.execute(f'DROP TABLE "{source}"')
+        _account_days(raw, name, from_day)
         _replace_from_df(raw, "load_log", load_log)
         _replace_from_df(raw, "quarantine", problems)
         _replace_from_df(raw, "fact_meta", pd.DataFrame([{"meta": json.dumps(fact_meta, sort_keys=True)}]))
+
+
+#: Per account, the first day of the fact and the first day with a user id (``users_unknown``).
+ACCOUNT_DAYS = "account_days"
+
+
+def _account_days(raw: object, fact: str, from_day: dt_.date | None) -> None:
+    """Keep :data:`ACCOUNT_DAYS` in step with the fact, so no scoring run scans the whole fact for it.
+
+    After an incremental load (fact days from ``from_day`` replaced) a first day before
+    ``from_day`` still holds; otherwise it is the first day among the new rows.
+    """
+    rollup = (f'SELECT account_id, min(day) AS first_day, min(day) FILTER (WHERE user_id IS NOT NULL) AS first_user_day '
+              f'FROM "{fact}"')
+    if from_day is None or not _exists(raw, ACCOUNT_DAYS):
+        raw.execute(f'CREATE OR REPLACE TABLE "{ACCOUNT_DAYS}" AS {rollup} GROUP BY account_id')
+        return
+    raw.execute(
+        f'CREATE OR REPLACE TEMP TABLE "_account_days_new" AS {rollup} WHERE day >= ? GROUP BY account_id', [from_day])
+    raw.execute(
+        f'CREATE OR REPLACE TABLE "{ACCOUNT_DAYS}" AS SELECT coalesce(o.account_id, n.account_id) AS account_id, '
+        f'CASE WHEN o.first_day < ? THEN o.first_day ELSE n.first_day END AS first_day, '
+        f'CASE WHEN o.first_user_day < ? THEN o.first_user_day ELSE n.first_user_day END AS first_user_day '
+        f'FROM "{ACCOUNT_DAYS}" o FULL JOIN "_account_days_new" n ON o.account_id = n.account_id', [from_day, from_day])
+    raw.execute('DROP TABLE "_account_days_new"')
 
 
 def fact_meta(con: ibis.BaseBackend) -> dict | None:
