@@ -53,7 +53,7 @@ SCORE_COLUMNS = [
 ]
 FACT_TABLE = "daily_usage"
 #: Account-dates computed and stored per batch when many dates are scored (memory bound).
-BATCH_ACCOUNT_DATES = 400_000
+BATCH_ACCOUNT_DATES = 250_000
 
 
 @dataclass
