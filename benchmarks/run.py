@@ -236,7 +236,7 @@ def evaluate(results: dict) -> list[dict]:
             distance = "" if met else f"{wall / (30 * floor):.1f}x over ({wall - 30 * floor:.1f} s)"
         elif name == "incremental" and full:
             target, met = "<= 10% of full", wall <= 0.10 * full
-            distance = f"{wall / full:.0%} of full" + ("" if met else f", {wall / (0.10 * full):.1f}x over")
+            distance = f"{wall / full:.1%} of full" + ("" if met else f", {wall / (0.10 * full):.2f}x the target")
         elif name == "pandas" and full:
             target, met = ">= 10x full", wall >= 10 * full
             distance = f"pandas is {wall / full:.1f}x full" + ("" if met else f", needs {10 * full - wall:.1f} s more")
