@@ -363,6 +363,9 @@ def measures_frame(inputs: EngineInputs, model: Model, dates: list[dt_.date]) ->
     """:func:`account_measures` for ``dates``, as a pandas frame sorted by date and account."""
     spine = date_spine(dates, model.window_days, model.working_days)
     engine = inputs.daily_usage._find_backend(use_default=False)
-    df = account_measures(inputs, spine, model, materialise=lambda t: temp_table(engine, "_span_", t)).to_pandas()
+    # A temporary table of the windows' fact rows on SQL engines; Spark plans the query as a
+    # whole (and Ibis's cache() there does not register the day tables the rows join).
+    materialise = None if engine.name == "pyspark" else (lambda t: temp_table(engine, "_span_", t))
+    df = account_measures(inputs, spine, model, materialise=materialise).to_pandas()
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)
