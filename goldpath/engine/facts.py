@@ -196,10 +196,14 @@ def duplicate_rows(events: ir.Table) -> ir.Table:
     holds keys and two numbers per key, which an engine can spill to disk.
     """
     parts = []
-    for kind, keys in ((events.event_id.notnull(), ["account_id", "event_id"]),
-                       (events.event_id.isnull(), ["account_id", "user_id", "feature", "timestamp"])):
-        e = events.filter(kind)
-        groups = e.group_by(keys).aggregate(_copies=e.count(), _first=e[ROW].min())
+    for with_id, keys in ((True, ["account_id", "event_id"]), (False, ["account_id", "user_id", "feature", "timestamp"])):
+        # The aggregation reads a projection of the keys, a different expression from the
+        # events it is joined back to: an engine would otherwise share (DuckDB: materialise)
+        # the filtered events, every column of every event, between the two.
+        narrow = events.select(*dict.fromkeys([*keys, ROW, "event_id"]))
+        narrow = narrow.filter(narrow.event_id.notnull() if with_id else narrow.event_id.isnull())
+        e = events.filter(events.event_id.notnull() if with_id else events.event_id.isnull())
+        groups = narrow.group_by(keys).aggregate(_copies=narrow.count(), _first=narrow[ROW].min())
         repeated = groups.filter(groups._copies > 1).rename({f"_dup_{k}": k for k in keys})
         j = e.join(repeated, [e[k].identical_to(repeated[f"_dup_{k}"]) for k in keys])
         parts.append(j.filter(j[ROW] != j._first).select(ROW))

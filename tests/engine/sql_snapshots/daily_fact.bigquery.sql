@@ -1,16 +1,3 @@
-WITH `t7` AS (
-  SELECT
-    *
-  FROM `events` AS `t1`
-  WHERE
-    `t1`.`event_id` IS NOT NULL
-), `t8` AS (
-  SELECT
-    *
-  FROM `events` AS `t1`
-  WHERE
-    `t1`.`event_id` IS NULL
-)
 SELECT
   `t30`.`account_id`,
   `t30`.`user_id`,
@@ -90,15 +77,15 @@ FROM (
           `t3`.`quantity`,
           `t3`.`value`,
           `t3`.`_row`,
-          `t9`.`zone`
+          `t11`.`zone`
         FROM `events` AS `t3`
         INNER JOIN (
           SELECT
             `t2`.`account_id`,
             `t2`.`timezone` AS `zone`
           FROM `accounts` AS `t2`
-        ) AS `t9`
-          ON `t3`.`account_id` = `t9`.`account_id`
+        ) AS `t11`
+          ON `t3`.`account_id` = `t11`.`account_id`
         WHERE
           NOT EXISTS(
             SELECT
@@ -123,7 +110,13 @@ FROM (
                     `t18`.`_dup_event_id`,
                     `t18`.`_copies`,
                     `t18`.`_first`
-                  FROM `t7` AS `t12`
+                  FROM (
+                    SELECT
+                      *
+                    FROM `events` AS `t1`
+                    WHERE
+                      `t1`.`event_id` IS NOT NULL
+                  ) AS `t12`
                   INNER JOIN (
                     SELECT
                       `t14`.`account_id` AS `_dup_account_id`,
@@ -132,11 +125,19 @@ FROM (
                       `t14`.`_first`
                     FROM (
                       SELECT
-                        `t10`.`account_id`,
-                        `t10`.`event_id`,
+                        `t8`.`account_id`,
+                        `t8`.`event_id`,
                         COUNT(*) AS `_copies`,
-                        MIN(`t10`.`_row`) AS `_first`
-                      FROM `t7` AS `t10`
+                        MIN(`t8`.`_row`) AS `_first`
+                      FROM (
+                        SELECT
+                          `t1`.`account_id`,
+                          `t1`.`event_id`,
+                          `t1`.`_row`
+                        FROM `events` AS `t1`
+                        WHERE
+                          `t1`.`event_id` IS NOT NULL
+                      ) AS `t8`
                       GROUP BY
                         1,
                         2
@@ -172,7 +173,13 @@ FROM (
                     `t19`.`_dup_timestamp`,
                     `t19`.`_copies`,
                     `t19`.`_first`
-                  FROM `t8` AS `t13`
+                  FROM (
+                    SELECT
+                      *
+                    FROM `events` AS `t1`
+                    WHERE
+                      `t1`.`event_id` IS NULL
+                  ) AS `t13`
                   INNER JOIN (
                     SELECT
                       `t15`.`account_id` AS `_dup_account_id`,
@@ -183,13 +190,24 @@ FROM (
                       `t15`.`_first`
                     FROM (
                       SELECT
-                        `t11`.`account_id`,
-                        `t11`.`user_id`,
-                        `t11`.`feature`,
-                        `t11`.`timestamp`,
+                        `t10`.`account_id`,
+                        `t10`.`user_id`,
+                        `t10`.`feature`,
+                        `t10`.`timestamp`,
                         COUNT(*) AS `_copies`,
-                        MIN(`t11`.`_row`) AS `_first`
-                      FROM `t8` AS `t11`
+                        MIN(`t10`.`_row`) AS `_first`
+                      FROM (
+                        SELECT
+                          `t1`.`account_id`,
+                          `t1`.`user_id`,
+                          `t1`.`feature`,
+                          `t1`.`timestamp`,
+                          `t1`.`_row`,
+                          `t1`.`event_id`
+                        FROM `events` AS `t1`
+                        WHERE
+                          `t1`.`event_id` IS NULL
+                      ) AS `t10`
                       GROUP BY
                         1,
                         2,
