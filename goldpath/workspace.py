@@ -25,7 +25,7 @@ from goldpath.config import WorkspaceConfig, load_config
 from goldpath.contract.checks import consistency_warnings, quality_report
 from goldpath.contract.tables import LOAD_ORDER, TABLES
 from goldpath.contract.validate import PROBLEM_COLUMNS, Validated, validate
-from goldpath.engine.connection import connect, connect_store, inputs_on, into_store, on_engine, temp_table
+from goldpath.engine.connection import connect, connect_store, drop_temp, inputs_on, into_store, on_engine, temp_table
 from goldpath.engine.facts import daily_usage, dedupe_events, duplicate_rows
 from goldpath.engine.measures import EngineInputs, measures_frame
 from goldpath.errors import ConflictError, GoldpathError, InputError, NotFoundError
@@ -183,6 +183,7 @@ class Workspace:
         raws, results, accepted = self._validate_sources(before_events=skip_old_events)
         if skipped:
             results["events"].problems = self._kept_problems(results["events"], skipped["rows"])
+        _release(*[r.source for r in results.values()])  # the raw rows (every event as read) are not needed any more
         # Deduplication and the daily fact run on the compute engine; the fact lands in the store.
         events, accounts = on_engine(self.engine, accepted["events"]), on_engine(self.engine, accepted["accounts"])
         # Only the later copies are materialised (few); the events stream through the fact once.
@@ -249,6 +250,9 @@ class Workspace:
             fact=(FACT_TABLE, fact_tmp, from_day),
             fact_meta={"zones": zones, "lookback_days": self.config.lookback_days, "files": files},
         )
+        # The accepted rows (every event) and the copies are in the store or the fact now:
+        # release them before scoring needs the memory.
+        _release(copies, events, accounts, *accepted.values())
         return LoadReport(log=log, problems=problems, warnings=warnings, notes=notes)
 
     def _kept_problems(self, result: Validated, old_rows: int) -> pd.DataFrame:
@@ -305,7 +309,10 @@ class Workspace:
             accepted[name] = results[name].accepted
             rejected[name] = results[name].rejected
         if "acknowledgements" in accepted and "contacts" in accepted and "outcomes" in accepted:
+            first = accepted["acknowledgements"]
             accepted["acknowledgements"], extra = _same_account_acks(self.con, accepted, raws["acknowledgements"].file)
+            results["acknowledgements"].accepted = accepted["acknowledgements"]
+            drop_temp(first)
             results["acknowledgements"].problems = pd.concat([results["acknowledgements"].problems, extra], ignore_index=True)
         return raws, results, accepted
 
@@ -319,6 +326,7 @@ class Workspace:
         """
         raws, results, accepted = self._validate_sources()
         report = quality_report(raws, results, accepted, self.model)
+        _release(*[r.source for r in results.values()], *accepted.values())
         report["source_notes"] = list(self.config.notes)
         return report
 
@@ -1546,6 +1554,12 @@ def _as_date(value: str | dt_.date) -> dt_.date:
     if not ledger_store.FIRST_DATE <= day <= ledger_store.LAST_DATE:
         raise GoldpathError(f"date {text!r}: expected a date from {ledger_store.FIRST_DATE} to {ledger_store.LAST_DATE}")
     return day
+
+
+def _release(*tables: ir.Table | None) -> None:
+    """:func:`~goldpath.engine.connection.drop_temp` each of ``tables`` once (``None`` skipped)."""
+    for t in {t.get_name(): t for t in tables if t is not None}.values():
+        drop_temp(t)
 
 
 def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], file: str) -> tuple[ir.Table, pd.DataFrame]:

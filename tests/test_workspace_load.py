@@ -152,3 +152,21 @@ def test_unreadable_file_stops_the_load_and_keeps_the_store(loaded, tmp_path, br
     assert sorted(after) == sorted(before)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(after[name], frame, obj=name)
+
+
+def test_load_check_and_scoring_leave_no_temporary_tables(loaded, tmp_path):
+    """Raw rows, accepted rows, duplicates and the measures' window spans are released when
+    done: a long process (a server, a history of many batches) does not keep every
+    intermediate table in memory."""
+    root = Path(shutil.copytree(loaded[0], tmp_path / "again"))
+
+    def temporary(ws: Workspace) -> list[str]:
+        return [r[0] for r in ws.con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+
+    with Workspace(root) as ws:
+        ws.load()
+        assert temporary(ws) == []
+        ws.check()
+        assert temporary(ws) == []
+        ws.score_history("2022-01-10", "2022-01-31", "7d", load=False)
+        assert temporary(ws) == []

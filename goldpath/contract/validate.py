@@ -53,12 +53,16 @@ class Validated:
         Records in the file, malformed ones included.
     rejected
         The quarantined rows as text (with ``_row``), for messages about references to them.
+    source
+        The raw rows as registered on the connection (a temporary table that ``rejected``
+        reads): release it with :func:`~goldpath.engine.connection.drop_temp` when done.
     """
 
     accepted: ir.Table
     problems: pd.DataFrame
     rows_read: int
     rejected: ir.Table | None = None
+    source: ir.Table | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -160,7 +164,7 @@ def validate(
                 row="header", column=col.name,
             )
     tmp = f"_raw_{spec.name}_{uuid.uuid4().hex[:8]}"
-    t = raw.register(con, tmp)
+    t = registered = raw.register(con, tmp)
     for col in spec.columns:
         if col.name not in names:
             t = t.mutate(**{col.name: ibis.null(dt.string)})
@@ -241,5 +245,5 @@ def validate(
     rejected = t.select(ROW, *[c.name for c in spec.columns]).anti_join(accepted, ROW)
     return Validated(
         accepted=accepted, problems=problems[PROBLEM_COLUMNS], rows_read=raw.num_rows + len(raw.malformed),
-        rejected=rejected,
+        rejected=rejected, source=registered,
     )

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from goldpath.engine.connection import temp_table
+from goldpath.engine.connection import drop_temp, temp_table
 from goldpath.model.spec import WEEKDAYS, Model
 
 DEFAULT_SEGMENT = "default"
@@ -365,7 +365,16 @@ def measures_frame(inputs: EngineInputs, model: Model, dates: list[dt_.date]) ->
     engine = inputs.daily_usage._find_backend(use_default=False)
     # A temporary table of the windows' fact rows on SQL engines; Spark plans the query as a
     # whole (and Ibis's cache() there does not register the day tables the rows join).
-    materialise = None if engine.name == "pyspark" else (lambda t: temp_table(engine, "_span_", t))
-    df = account_measures(inputs, spine, model, materialise=materialise).to_pandas()
+    made: list[ir.Table] = []
+
+    def materialise(t: ir.Table) -> ir.Table:
+        made.append(temp_table(engine, "_span_", t))
+        return made[-1]
+
+    try:
+        df = account_measures(inputs, spine, model, materialise=None if engine.name == "pyspark" else materialise).to_pandas()
+    finally:
+        for t in made:  # a history computes many batches: each batch's span is dropped after it
+            drop_temp(t)
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)

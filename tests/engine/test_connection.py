@@ -9,7 +9,8 @@ import pytest
 
 from goldpath.config import load_config
 from goldpath.engine.connection import (
-    DuckDBEngine, PySparkEngine, WarehouseEngine, connect, connect_store, into_store, on_engine, same_backend,
+    DuckDBEngine, PySparkEngine, WarehouseEngine, connect, connect_store, drop_temp, into_store, on_engine, same_backend,
+    temp_table,
 )
 from goldpath.errors import ConfigError
 
@@ -82,3 +83,24 @@ def test_duckdb_workspace_engine_is_its_store(tmp_path) -> None:
     (tmp_path / "goldpath.yaml").write_text(f"engine: {{type: duckdb, path: s.duckdb}}\n{SOURCES}")
     with Workspace(tmp_path) as ws:
         assert ws.engine is ws.con
+
+
+def test_drop_temp_releases_temporary_tables_and_copies(tmp_path) -> None:
+    """``drop_temp`` drops what ``temp_table`` and ``on_engine`` made, by its own name."""
+    store = connect(DuckDBEngine(path=":memory:"), tmp_path)
+    other = connect(DuckDBEngine(path=":memory:"), tmp_path)
+
+    def temporary(con) -> list[str]:
+        return [r[0] for r in con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+
+    try:
+        t = store.create_table("t", pa.table({"x": [1, 2, 3]}), temp=True)
+        made = temp_table(store, "_span_", t.filter(t.x > 1))
+        copy = on_engine(other, t)
+        assert len(temporary(store)) == 2 and len(temporary(other)) == 1
+        drop_temp(made)
+        drop_temp(copy)
+        assert temporary(store) == ["t"] and temporary(other) == []
+    finally:
+        other.disconnect()
+        store.disconnect()
