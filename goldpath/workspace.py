@@ -384,12 +384,16 @@ class Workspace:
             else None,
         )
 
-    def _stored(self, name: str, since: dt_.date, before: dt_.date) -> pd.DataFrame | None:
-        """Stored snapshot rows with ``since <= as_of < before`` (None without the table)."""
+    def _stored(self, name: str, since: dt_.date, before: dt_.date, columns: list[str]) -> pd.DataFrame | None:
+        """``columns`` of the stored snapshot rows with ``since <= as_of < before`` (None without the table).
+
+        Only the columns asked for are read: a history reads weeks of earlier snapshots per
+        batch, and their explanation texts would cost more memory than the batch itself.
+        """
         if not snapshots.has_table(self.con, name):
             return None
         t = self.con.table(name)
-        df = t.filter((t.as_of >= since) & (t.as_of < before)).to_pandas()
+        df = t.filter((t.as_of >= since) & (t.as_of < before)).select(*columns).to_pandas()
         df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
         return df
 
@@ -401,11 +405,9 @@ class Workspace:
         """
         dates = sorted(set(keys["as_of"]))
         lo = dates[0] - dt_.timedelta(days=2 * model.trend_days)
-        stored = self._stored("scores", lo, dates[-1])
+        stored = self._stored("scores", lo, dates[-1], ["as_of", "account_id", *AXES])
         batch = pd.concat([keys, axes[list(AXES)]], axis=1)
-        hist = batch if stored is None else pd.concat(
-            [stored[~stored["as_of"].isin(dates)][["as_of", "account_id", *AXES]], batch], ignore_index=True
-        )
+        hist = batch if stored is None else pd.concat([stored[~stored["as_of"].isin(dates)], batch], ignore_index=True)
         out = pd.DataFrame(index=keys.index, columns=[f"{a}_trend" for a in AXES], dtype=float)
 
         def days(col: pd.Series) -> np.ndarray:  # dates as datetime64, converting each distinct date once
@@ -434,13 +436,13 @@ class Workspace:
         stale = max([m.staleness_days for _, m in model.all_measures() if m.missing == "last_value"] + [0])
         if not stale:
             return None
-        stored = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates))
+        stored = self._stored("score_measures", min(dates) - dt_.timedelta(days=stale), max(dates),
+                              ["as_of", "account_id", "measure", "raw"])
         names = [c for c in measures.columns if c in set(MEASURES) | set(model.signal_measures())]
         batch = measures.melt(id_vars=["as_of", "account_id"], value_vars=names, var_name="measure", value_name="raw")
         if stored is None:
             return batch
-        stored = stored[~stored["as_of"].isin(dates)][["as_of", "account_id", "measure", "raw"]]
-        return pd.concat([stored, batch], ignore_index=True)
+        return pd.concat([stored[~stored["as_of"].isin(dates)], batch], ignore_index=True)
 
     def compute(self, dates: list[dt_.date], model: Model | None = None) -> dict[str, pd.DataFrame]:
         """Score the stored inputs on many dates in one set-based pass, without writing.
