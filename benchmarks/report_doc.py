@@ -41,7 +41,7 @@ METHOD = """\
   - `full`: `Workspace(path).score(as_of)` on a fresh store, from the raw Parquet: read,
     validate, dedupe, daily fact, store the inputs, measures, scores, store the snapshot;
   - `history`: 26 weekly snapshots to the same date on the stored inputs, in one pass
-    (`ws.score_history(from, as_of, "7d", load=False)`);
+    (`ws.score_history(from, as_of, "7d", load=False, columns=HISTORY_COLUMNS)`, as the CLI runs it);
   - `incremental`: one more day of events lands in the events folder, then `ws.score(next day)`
     (an incremental load: the daily fact re-aggregates only the 7-day lookback);
   - `pandas`: `benchmarks/naive_pandas.py`, the same measures with pandas groupbys.

@@ -16,8 +16,8 @@ full
     store the snapshot), with the breakdown of where the time went.
 history
     26 weekly snapshots ending on the as-of date, on the stored inputs, in one pass
-    (``ws.score_history(from, as_of, "7d", load=False)``, what ``goldpath score --from
-    --to --every 7d`` runs).
+    (``ws.score_history(from, as_of, "7d", load=False, columns=HISTORY_COLUMNS)``, what
+    ``goldpath score --from --to --every 7d`` runs).
 incremental
     One more day of events lands in the events folder; ``ws.score(next_day)`` loads
     incrementally (the daily fact re-aggregates only the lookback) and scores it.
@@ -146,11 +146,13 @@ def stage_full(root: Path, manifest: dict, out: Path) -> dict:
 
 def stage_history(root: Path, manifest: dict, out: Path) -> dict:
     from goldpath import Workspace
+    from goldpath.cli import HISTORY_COLUMNS
 
     timer = _instrument()
     t0 = time.perf_counter()
     with Workspace(root) as ws:
-        scores = ws.score_history(manifest["history_from"], manifest["as_of"], "7d", load=False)
+        scores = ws.score_history(manifest["history_from"], manifest["as_of"], "7d", load=False,
+                                  columns=HISTORY_COLUMNS)
     wall = time.perf_counter() - t0
     return {"wall": wall, "rows": len(scores), "dates": int(scores["as_of"].nunique()),
             "breakdown": _breakdown(timer, wall)}

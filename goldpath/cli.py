@@ -229,7 +229,8 @@ def score(
             if load:
                 print_load(ws.load())
             if start is not None:
-                scores = ws.score_history(start, end, every, load=False)
+                history = ws.score_history(start, end, every, load=False, columns=HISTORY_COLUMNS)
+                scores = ws.scores(history["as_of"].max())
             else:
                 scores = ws.score(as_of, load=False)
             known = ws.account_count()
@@ -237,10 +238,13 @@ def score(
     except GoldpathError as exc:
         _fail(exc)
     if start is not None:
-        print_history_summary(scores)
-        scores = scores[scores["as_of"] == scores["as_of"].max()]
+        print_history_summary(history)
     print_freshness(scores, window)
     print_portfolio(scores, accounts=accounts, tier=tier, known=known)
+
+
+#: What the CLI keeps of a history's score rows (the newest date is read back whole).
+HISTORY_COLUMNS = ["as_of", "account_id", "tier", "arr"]
 
 
 def print_history_summary(scores: pd.DataFrame) -> None:
@@ -767,7 +771,7 @@ def demo(
             print_load(ws.load())
             day = _date(as_of)
             first = dt.date(day.year, 1, 1)
-            weekly = ws.score_history(first, day - dt.timedelta(days=1), "week", load=False)
+            weekly = ws.score_history(first, day - dt.timedelta(days=1), "week", load=False, columns=HISTORY_COLUMNS)
             scores = ws.score(as_of, load=False)
             known = ws.account_count()
     except GoldpathError as exc:

@@ -519,8 +519,10 @@ class Workspace:
             "gold_evidence": evidence.astype({"as_of": "object"}), "rollups": rolled,
         }
 
-    def _score_dates(self, dates: list[dt_.date]) -> pd.DataFrame:
+    def _score_dates(self, dates: list[dt_.date], columns: list[str] | None = None) -> pd.DataFrame:
         """Compute and store ``dates`` in order, a batch of about :data:`BATCH_ACCOUNT_DATES` at a time.
+
+        Returns the score rows of every date, with only ``columns`` when given.
 
         Batches bound memory (a history of 26 dates of 100,000 accounts is 2.6M account-dates
         of measures, scores and explanations); each is one compute pass and one transaction.
@@ -536,7 +538,7 @@ class Workspace:
             batch = dates[i:i + size]
             frames = self.compute(batch)
             snapshots.write_snapshots(self.con, batch, frames)
-            scores.append(frames["scores"])
+            scores.append(frames["scores"] if columns is None else frames["scores"][columns])
             del frames
         for listener in self.on_scores_written:
             listener()
@@ -609,18 +611,23 @@ class Workspace:
         self._dispatchers = []
 
     def score_history(
-        self, start: str | dt_.date, end: str | dt_.date, every: str = "7d", *, load: bool = True
+        self, start: str | dt_.date, end: str | dt_.date, every: str = "7d", *, load: bool = True,
+        columns: list[str] | None = None,
     ) -> pd.DataFrame:
         """Score every date from ``start`` to ``end`` stepping by ``every`` in one pass, and store them.
 
         ``every`` is ``Nd`` (days), ``Nw`` (weeks) or ``week`` (each week's last day, with
         the week starting on ``week_start`` from goldpath.yaml). Rows of recomputed dates
-        are replaced.
+        are replaced. Returns the score rows of every date; ``columns`` (for example
+        ``["as_of", "account_id", "tier", "arr"]``) keeps only those: 26 weeks of 100,000
+        accounts are 2.6M rows, about 600 MB with every column.
         """
         dates = history_dates(_as_date(start), _as_date(end), every, self.config.week_start)
+        if columns is not None and (unknown := sorted(set(columns) - set(SCORE_COLUMNS))):
+            raise GoldpathError(f"columns: {', '.join(unknown)} not among the score columns ({', '.join(SCORE_COLUMNS)})")
         if load or not snapshots.has_table(self.con, FACT_TABLE):
             self.load()
-        return self._score_dates(dates)
+        return self._score_dates(dates, columns)
 
     # -- read -----------------------------------------------------------------------------
     def scores(self, as_of: str | dt_.date | None = None) -> pd.DataFrame:

@@ -337,6 +337,20 @@ def test_score_history_uses_the_workspace_week_start(root: Path):
     assert sorted({str(d) for d in scored["as_of"]}) == ["2022-04-02", "2022-04-09", "2022-04-16", "2022-04-23", "2022-04-30"]
 
 
+def test_score_history_returns_only_the_columns_asked_for(root: Path):
+    """``columns`` narrows what a history returns, not what it stores; an unknown column is an error."""
+    with Workspace(root) as ws:
+        with pytest.raises(GoldpathError, match="columns: tiers not among the score columns"):
+            ws.score_history("2022-04-01", "2022-04-30", "7d", load=False, columns=["as_of", "tiers"])
+        slim = ws.score_history("2022-04-01", "2022-04-29", "7d", load=False, columns=["as_of", "account_id", "tier"])
+        assert list(slim.columns) == ["as_of", "account_id", "tier"]
+        stored = ws.scores("2022-04-29")
+    newest = slim[slim["as_of"] == dt_.date(2022, 4, 29)].sort_values("account_id").reset_index(drop=True)
+    assert len(stored) == 4 and len(slim) == 4 * 5
+    pd.testing.assert_frame_equal(newest[["account_id", "tier"]],
+                                  stored.sort_values("account_id").reset_index(drop=True)[["account_id", "tier"]])
+
+
 def test_a_change_of_the_events_mapping_forces_a_full_rebuild(root: Path):
     """Mapping a column differently changes what every stored day means: the fact is rebuilt."""
     path = root / "data" / "events.csv"
