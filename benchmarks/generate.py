@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 #: DuckDB's memory limit in the benchmark workspace: the issue's 4 GB budget for the whole
 #: process, minus room for Python, Arrow and pandas (DuckDB spills to disk beyond it).
-MEMORY_LIMIT = "3GB"
+MEMORY_LIMIT = "2.5GB"
 
 
 def write_config(root: Path, label: str, memory_limit: str = MEMORY_LIMIT) -> None:
