@@ -28,6 +28,7 @@ so that a signed-in browser may also *read* the API; API writes need the bearer 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from typing import Callable
@@ -72,6 +73,21 @@ def resolve_identity(token: str | None, env: str = ENV) -> tuple[str, str] | Non
     found = None
     for known, who in token_scopes(env=env).items():  # no early exit: the time does not depend on the match
         if secrets.compare_digest(known.encode(), token.encode()):
+            found = who
+    return found
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of ``token``: what a dashboard session keeps instead of the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def resolve_digest(digest: str, env: str = ENV) -> tuple[str, str] | None:
+    """(name, scope) of the configured token whose :func:`token_digest` is ``digest``, or None
+    (a token removed from the environment since: its sessions end)."""
+    found = None
+    for known, who in token_scopes(env=env).items():  # no early exit, as in resolve_identity
+        if secrets.compare_digest(token_digest(known).encode(), digest.encode()):
             found = who
     return found
 

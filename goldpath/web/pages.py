@@ -6,7 +6,9 @@ recompute a score. Writes (contacts, acknowledgements, outcomes, success plans) 
 Workspace's value-ledger methods, which re-score the latest date; they need a session opened
 on the sign-in page with an API token (``GOLDPATH_API_TOKENS``, resolved by
 :mod:`goldpath.api.auth`), whose name is the author in the audit log. The session is a random
-id in an HttpOnly, SameSite=Strict cookie, mapped to the token's name in server memory.
+id in an HttpOnly, SameSite=Strict cookie, mapped in server memory to the token's name and
+scope; it ends after 12 hours without a request, 7 days after sign-in, or when its token is
+removed from (or changes scope in) ``GOLDPATH_API_TOKENS``.
 """
 
 from __future__ import annotations
@@ -72,11 +74,47 @@ templates.env.globals.update(TIER_COLOR=charts.TIER_COLOR)
 class WebState:
     """What the pages keep per app: sign-in sessions, flash messages (the backtest cache is goldpath.api.cache)."""
 
-    sessions: dict[str, str] = field(default_factory=dict)
-    scopes: dict[str, str] = field(default_factory=dict)  # session -> scope of the token it signed in with
+    sessions: dict[str, "Session"] = field(default_factory=dict)
     flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     form_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # session -> (form id, message)
     guard: threading.Lock = field(default_factory=threading.Lock)
+
+
+#: A dashboard session ends after this long without a request, and this long after sign-in.
+SESSION_IDLE_SECONDS = 12 * 3600
+SESSION_MAX_SECONDS = 7 * 24 * 3600
+
+
+@dataclass
+class Session:
+    """A signed-in browser: the name and scope of its token, the token's digest (so that a
+    token removed from ``GOLDPATH_API_TOKENS`` ends its sessions), and when it began and
+    was last used (``time.monotonic``)."""
+
+    name: str
+    scope: str
+    digest: str
+    started: float
+    seen: float
+
+
+def _session(request: Request) -> Session | None:
+    """The live session of the request's cookie, or None (and it is forgotten) when it has
+    been idle too long, is too old, or its token is no longer configured with the same scope."""
+    from goldpath.api.auth import resolve_digest, server_config
+
+    sid = request.cookies.get(SESSION_COOKIE)
+    web = _web(request)
+    s = web.sessions.get(sid) if sid else None
+    if s is None:
+        return None
+    now = time.monotonic()
+    expired = now - s.seen > SESSION_IDLE_SECONDS or now - s.started > SESSION_MAX_SECONDS
+    if expired or resolve_digest(s.digest, server_config(request).tokens_env) != (s.name, s.scope):
+        web.sessions.pop(sid, None)
+        return None
+    s.seen = now
+    return s
 
 
 def _web(request: Request) -> WebState:
@@ -104,8 +142,8 @@ def _workspace(request: Request) -> Iterator[Workspace]:
 
 
 def _user(request: Request) -> str | None:
-    sid = request.cookies.get(SESSION_COOKIE)
-    return _web(request).sessions.get(sid) if sid else None
+    s = _session(request)
+    return s.name if s is not None else None
 
 
 def _flash(request: Request, kind: str, text: str) -> None:
@@ -515,7 +553,7 @@ def signin_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/signin")
 def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> Response:
-    from goldpath.api.auth import reads_open, resolve_identity, server_config
+    from goldpath.api.auth import reads_open, resolve_identity, server_config, token_digest
 
     if (refused := _cross_site(request)) is not None:  # no forced sign-in from another site
         return refused
@@ -527,13 +565,14 @@ def signin(request: Request, token: str = Form(...), next: str = Form("/")) -> R
                        error="That token is not valid: ask an admin for one from GOLDPATH_API_TOKENS.")
     sid = secrets.token_urlsafe(32)
     web = _web(request)
-    web.sessions[sid] = name
-    web.scopes[sid] = scope
+    now = time.monotonic()
+    web.sessions[sid] = Session(name, scope, token_digest(token.strip()), now, now)
     can = {"read": "this token may only read", "write": "you may write to the value ledger",
            "admin": "you may write to the value ledger, overrides and success plans"}[scope]
     web.flashes[sid] = [("ok", f"Signed in as {name} (scope {scope}: {can}); your changes are recorded under that name.")]
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/",
+                    max_age=SESSION_MAX_SECONDS)
     return resp
 
 
@@ -542,7 +581,6 @@ def signout(request: Request) -> Response:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         _web(request).sessions.pop(sid, None)
-        _web(request).scopes.pop(sid, None)
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -556,8 +594,8 @@ def _safe_next(url: str) -> str:
 # -- writes on the account page (POST, then redirect to the page: POST-redirect-GET) --------
 def _session_scope(request: Request) -> str | None:
     """The scope of the token the session signed in with (not of other tokens of the same name)."""
-    sid = request.cookies.get(SESSION_COOKIE)
-    return _web(request).scopes.get(sid) if sid else None
+    s = _session(request)
+    return s.scope if s is not None else None
 
 
 def _cross_site(request: Request) -> Response | None:

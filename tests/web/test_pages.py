@@ -230,3 +230,43 @@ def test_report_command_writes_one_offline_file(demo_built, tmp_path):
     assert "Portfolio on 2022-12-31" in html and not EXTERNAL.search(html) and 'id="riskiest"' in html
     bad = CliRunner().invoke(app, ["report", str(ws), "-o", str(out), "--as-of", "2022-06-30"])
     assert bad.exit_code == 2 and "has not been scored" in bad.output
+
+
+def test_sessions_end_when_idle_too_long_too_old_or_their_token_is_removed(web, monkeypatch):
+    """A session is refused (and forgotten) after 12 idle hours, 7 days after sign-in, or once
+    its token is gone from GOLDPATH_API_TOKENS; the cookie lasts no longer than the session may."""
+    from goldpath.web import pages
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(pages.time, "monotonic", lambda: clock[0])
+
+    def sign_in() -> None:
+        r = web.post("/signin", data={"token": "dana-secret-token", "next": "/"}, follow_redirects=False)
+        assert r.status_code == 303 and f"max-age={pages.SESSION_MAX_SECONDS}" in r.headers["set-cookie"].lower()
+
+    def signed_in() -> bool:
+        return "signed in as <b>dana</b>" in web.get("/accounts/A092").text
+
+    sign_in()
+    clock[0] += pages.SESSION_IDLE_SECONDS - 60
+    assert signed_in()  # used within 12 hours: the idle clock starts again
+    clock[0] += pages.SESSION_IDLE_SECONDS - 60
+    assert signed_in()
+    clock[0] += pages.SESSION_IDLE_SECONDS + 1
+    assert not signed_in()
+    r = web.post("/accounts/A092/contacts", data={"name": "X", "role": "team"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/signin")
+
+    sign_in()
+    started, alive = clock[0], []
+    while clock[0] - started <= pages.SESSION_MAX_SECONDS + 11 * 3600:  # used every 11 hours ...
+        clock[0] += 11 * 3600
+        alive.append((clock[0] - started <= pages.SESSION_MAX_SECONDS, signed_in()))
+    assert all(ok == expected for expected, ok in alive) and alive[-1] == (False, False)  # ... it ends after 7 days
+
+    sign_in()
+    assert signed_in()
+    monkeypatch.setenv("GOLDPATH_API_TOKENS", "ops:ops-token")  # dana's token revoked
+    assert not signed_in()
+    monkeypatch.setenv("GOLDPATH_API_TOKENS", "dana:dana-secret-token:read,ops:ops-token")  # back, but read-only
+    assert not signed_in()  # a session keeps the scope it signed in with, or ends
