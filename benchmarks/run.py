@@ -232,16 +232,17 @@ def evaluate(results: dict) -> list[dict]:
         target, met, distance = "", None, ""
         if name == "full":
             target, met = "<= 2x floor", wall <= 2 * floor
-            distance = "" if met else f"{wall / (2 * floor):.1f}x over ({wall - 2 * floor:.1f} s)"
+            distance = "" if met else f"{wall / (2 * floor):.1f}x the target ({wall - 2 * floor:.1f} s too slow)"
         elif name == "history":
             target, met = "<= 30x floor", wall <= 30 * floor
-            distance = "" if met else f"{wall / (30 * floor):.1f}x over ({wall - 30 * floor:.1f} s)"
+            distance = "" if met else f"{wall / (30 * floor):.1f}x the target ({wall - 30 * floor:.1f} s too slow)"
         elif name == "incremental" and full:
             target, met = "<= 10% of full", wall <= 0.10 * full
             distance = f"{wall / full:.1%} of full" + ("" if met else f", {wall / (0.10 * full):.2f}x the target")
         elif name == "pandas" and full:
             target, met = ">= 10x full", wall >= 10 * full
-            distance = f"pandas is {wall / full:.1f}x full" + ("" if met else f", needs {10 * full - wall:.1f} s more")
+            distance = f"pandas takes {wall / full:.1f}x full's time" + (
+                "" if met else f"; full would have to take {wall / 10:.1f} s or less")
         mem_met = peak < MEMORY_TARGET_MIB if name in ("full", "history", "incremental") else None
         rows.append({
             "stage": name, "wall_s": round(wall, 2), "peak_mib": round(peak), "x_floor": round(wall / floor, 1),

@@ -226,11 +226,17 @@ def score(
         _fail(GoldpathError("--from needs --to"))
     try:
         with Workspace(workspace) as ws:
+            # Bad dates fail before the (long) load.
+            if start is not None:
+                history_dates(_date(start), _date(end), every, ws.config.week_start)
+            else:
+                _date(as_of)
             if load:
                 print_load(ws.load())
             if start is not None:
                 history = ws.score_history(start, end, every, load=False, columns=HISTORY_COLUMNS)
                 scores = ws.scores(history["as_of"].max())
+                scores["as_of"] = pd.to_datetime(scores["as_of"]).dt.date  # printed as a date, as for --as-of
             else:
                 scores = ws.score(as_of, load=False)
             known = ws.account_count()

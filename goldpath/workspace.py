@@ -459,6 +459,10 @@ class Workspace:
             measures_frame(inputs_on(self.engine, self._engine_inputs(group[-1])), model, group)
             for group in ledger_store.plan_regimes(con, dates)
         ], ignore_index=True)
+        if measures.empty:
+            shown = ", ".join(str(d) for d in dates[:5]) + (f" and {len(dates) - 5} more" if len(dates) > 5 else "")
+            raise GoldpathError(f"no account is in the portfolio on {shown}: no contract had started by then, or every "
+                             f"account had churned; nothing was scored or stored")
         previous = self._previous_raw(measures, dates, model)
         active = overrides.active_overrides(con, dates)
         m_over = active[active["kind"] == "measure"]

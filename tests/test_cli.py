@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,25 @@ def test_check_reports_problems_as_json_and_stores_nothing(demo, tmp_path):
     con = duckdb.connect(str(bad / "goldpath.duckdb"))
     assert "scores" not in {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     con.close()
+
+
+def test_score_refuses_bad_dates_before_loading_and_an_empty_portfolio_cleanly(demo, tmp_path):
+    """A date that is not a date fails before the load (no 'loaded' line); a date on which no
+    account is under contract is a clear error, not a traceback, and stores nothing."""
+    ws = Path(shutil.copytree(demo[0], tmp_path / "ws"))
+    proc = run("score", "--from", "2022-13-01", "--to", "2022-12-31", "-w", str(ws), check=False)
+    assert proc.returncode != 0 and "is not a calendar date" in proc.stderr + proc.stdout
+    assert "accepted" not in proc.stdout  # nothing was loaded
+    before = duckdb.connect(str(ws / "goldpath.duckdb"), read_only=True)
+    dates = before.sql("SELECT count(DISTINCT as_of) FROM scores").fetchone()[0]
+    before.close()
+    for args in (("--as-of", "2019-01-06"), ("--from", "2019-01-06", "--to", "2019-01-27")):
+        proc = run("score", *args, "-w", str(ws), "--no-load", check=False)
+        assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert "no account is in the portfolio on 2019-01-06" in proc.stderr + proc.stdout
+    after = duckdb.connect(str(ws / "goldpath.duckdb"), read_only=True)
+    assert after.sql("SELECT count(DISTINCT as_of) FROM scores").fetchone()[0] == dates
+    after.close()
+    out = run("score", "--from", "2022-12-18", "--to", "2022-12-31", "--every", "week", "-w", str(ws), "--no-load",
+              "--no-accounts").stdout
+    assert "Portfolio on 2022-12-25" in out and "00:00:00" not in out
