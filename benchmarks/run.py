@@ -331,10 +331,14 @@ def markdown_table(report: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description="Run the goldpath benchmark (see the module docstring).")
-    p.add_argument("--events", type=generate.parse_count, default=generate.parse_count("10M"))
-    p.add_argument("--accounts", type=generate.parse_count, default=100_000)
-    p.add_argument("--data", type=Path, default=HERE / "data")
-    p.add_argument("--results", type=Path, default=HERE / "results")
+    p.add_argument("--events", type=generate.parse_count, default=generate.parse_count("10M"),
+                   help="events to generate: 10M (default), 50M or 100M as in issue #5; a smaller count keeps "
+                        "100,000 accounts and 2M users, so its ratios say little")
+    p.add_argument("--accounts", type=generate.parse_count, default=100_000, help="accounts (default 100k)")
+    p.add_argument("--data", type=Path, default=HERE / "data",
+                   help="where generated workspaces go (benchmarks/data/<events>/, generated once)")
+    p.add_argument("--results", type=Path, default=HERE / "results",
+                   help="where report.json and report.md go (benchmarks/results/<events>/)")
     p.add_argument("--stages", default=",".join(STAGES), help="comma-separated subset of " + ",".join(STAGES))
     p.add_argument("--doc", type=Path, default=None, help="also write this benchmark document (docs/benchmarks.md)")
     p.add_argument("--memory-limit", default=generate.MEMORY_LIMIT,
