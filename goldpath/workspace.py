@@ -183,7 +183,7 @@ class Workspace:
         raws, results, accepted = self._validate_sources(before_events=skip_old_events)
         if skipped:
             results["events"].problems = self._kept_problems(results["events"], skipped["rows"])
-        _release(*[r.source for r in results.values()])  # the raw rows (every event as read) are not needed any more
+        drop_temp(*[r.source for r in results.values()])  # the raw rows (every event as read) are not needed any more
         # Deduplication and the daily fact run on the compute engine; the fact lands in the store.
         events, accounts = on_engine(self.engine, accepted["events"]), on_engine(self.engine, accepted["accounts"])
         # Only the later copies are materialised (few); the events stream through the fact once.
@@ -252,7 +252,7 @@ class Workspace:
         )
         # The accepted rows (every event) and the copies are in the store or the fact now:
         # release them before scoring needs the memory.
-        _release(copies, events, accounts, *accepted.values())
+        drop_temp(copies, events, accounts, *accepted.values())
         return LoadReport(log=log, problems=problems, warnings=warnings, notes=notes)
 
     def _kept_problems(self, result: Validated, old_rows: int) -> pd.DataFrame:
@@ -326,7 +326,7 @@ class Workspace:
         """
         raws, results, accepted = self._validate_sources()
         report = quality_report(raws, results, accepted, self.model)
-        _release(*[r.source for r in results.values()], *accepted.values())
+        drop_temp(*[r.source for r in results.values()], *accepted.values())
         report["source_notes"] = list(self.config.notes)
         return report
 
@@ -1567,12 +1567,6 @@ def _as_date(value: str | dt_.date) -> dt_.date:
     if not ledger_store.FIRST_DATE <= day <= ledger_store.LAST_DATE:
         raise GoldpathError(f"date {text!r}: expected a date from {ledger_store.FIRST_DATE} to {ledger_store.LAST_DATE}")
     return day
-
-
-def _release(*tables: ir.Table | None) -> None:
-    """:func:`~goldpath.engine.connection.drop_temp` each of ``tables`` once (``None`` skipped)."""
-    for t in {t.get_name(): t for t in tables if t is not None}.values():
-        drop_temp(t)
 
 
 def _same_account_acks(con: ibis.BaseBackend, accepted: dict[str, ir.Table], file: str) -> tuple[ir.Table, pd.DataFrame]:

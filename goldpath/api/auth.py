@@ -68,13 +68,7 @@ def tokens(text: str | None = None, env: str = ENV) -> dict[str, str]:
 
 def resolve_identity(token: str | None, env: str = ENV) -> tuple[str, str] | None:
     """(name, scope) of ``token``, or None when it is not a configured token (compared in constant time)."""
-    if not token:
-        return None
-    found = None
-    for known, who in token_scopes(env=env).items():  # no early exit: the time does not depend on the match
-        if secrets.compare_digest(known.encode(), token.encode()):
-            found = who
-    return found
+    return resolve_digest(token_digest(token), env) if token else None
 
 
 def token_digest(token: str) -> str:
@@ -86,7 +80,7 @@ def resolve_digest(digest: str, env: str = ENV) -> tuple[str, str] | None:
     """(name, scope) of the configured token whose :func:`token_digest` is ``digest``, or None
     (a token removed from the environment since: its sessions end)."""
     found = None
-    for known, who in token_scopes(env=env).items():  # no early exit, as in resolve_identity
+    for known, who in token_scopes(env=env).items():  # no early exit: the time does not depend on the match
         if secrets.compare_digest(token_digest(known).encode(), digest.encode()):
             found = who
     return found

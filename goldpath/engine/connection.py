@@ -223,21 +223,22 @@ def temp_table(engine: ibis.BaseBackend, prefix: str, expr: ir.Table) -> ir.Tabl
     return engine.create_table(f"{prefix}{uuid.uuid4().hex[:8]}", expr, temp=True)
 
 
-def drop_temp(table: ir.Table) -> None:
-    """Release a table made by :func:`temp_table`, :func:`on_engine` or validation.
+def drop_temp(*tables: ir.Table | None) -> None:
+    """Release tables made by :func:`temp_table`, :func:`on_engine` or validation (each once; None skipped).
 
     A temporary table is dropped, a cached Spark view uncached and dropped, so a long run
     (a history of many batches, a load of 100M events followed by scoring) does not keep
     every intermediate result in the engine's memory until the connection closes.
     """
-    if isinstance(table, ir.CachedTable):
-        table.release()
-        return
-    engine, op = table._find_backend(use_default=False), table.op()
-    if engine.name == "pyspark":
-        engine._session.catalog.dropTempView(op.name)
-        return
-    # By its own name in its own namespace (DuckDB's temporary tables are in catalog "temp"):
-    # the qualified name ``get_name()`` gives is not a table name.
-    where = tuple(p for p in (op.namespace.catalog, op.namespace.database) if p)
-    engine.drop_table(op.name, database=where or None, force=True)
+    for table in {t.get_name(): t for t in tables if t is not None}.values():
+        if isinstance(table, ir.CachedTable):
+            table.release()
+            continue
+        engine, op = table._find_backend(use_default=False), table.op()
+        if engine.name == "pyspark":
+            engine._session.catalog.dropTempView(op.name)
+            continue
+        # By its own name in its own namespace (DuckDB's temporary tables are in catalog "temp"):
+        # the qualified name ``get_name()`` gives is not a table name.
+        where = tuple(p for p in (op.namespace.catalog, op.namespace.database) if p)
+        engine.drop_table(op.name, database=where or None, force=True)

@@ -374,7 +374,6 @@ def measures_frame(inputs: EngineInputs, model: Model, dates: list[dt_.date]) ->
     try:
         df = account_measures(inputs, spine, model, materialise=None if engine.name == "pyspark" else materialise).to_pandas()
     finally:
-        for t in made:  # a history computes many batches: each batch's span is dropped after it
-            drop_temp(t)
+        drop_temp(*made)  # a history computes many batches: each batch's span is dropped after it
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     return df.sort_values(["as_of", "account_id"]).reset_index(drop=True)
